@@ -1,0 +1,50 @@
+# The two commands a newcomer needs:
+#   make demo   full refresh on the embedded default data, then where to query it
+#   make test   the test suite (what CI runs)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+SCALE ?= 1.0
+SEED ?= 2011
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+export UV_LINK_MODE ?= copy
+
+.PHONY: help install manifest demo generate refresh test dev versions rollback clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+$(UV):
+	python3 -m pip install --user --quiet uv
+
+install: $(UV)  ## install the locked environment into .venv
+	@$(UV) sync --frozen --quiet
+
+manifest: install  ## parse the dbt project (Dagster loads the manifest)
+	@$(UV) run --frozen python -m dagster_project manifest
+
+demo: install  ## generate the embedded default (SCALE=1.0) and run a full refresh
+	@$(UV) run --frozen python -m dagster_project refresh --generate --scale $(SCALE) --seed $(SEED)
+
+generate: install  ## write the embedded default landing files only
+	@$(UV) run --frozen python -m dagster_project generate --scale $(SCALE) --seed $(SEED)
+
+refresh: install  ## full refresh of whatever is in the landing directory
+	@$(UV) run --frozen python -m dagster_project refresh
+
+test: install  ## run the test suite
+	@$(UV) run --frozen pytest
+
+dev: manifest  ## the Dagster UI on http://localhost:3000
+	@mkdir -p $(DAGSTER_HOME)
+	@$(UV) run --frozen dagster dev -w workspace.yaml
+
+versions: install  ## list published warehouse versions
+	@$(UV) run --frozen python -m dagster_project versions
+
+rollback: install  ## make the previous published version current (TO=<version> for another)
+	@$(UV) run --frozen python -m dagster_project rollback $(if $(TO),--to $(TO))
+
+clean:  ## remove generated data, dbt artifacts and the environment
+	rm -rf data dbt/target dbt/logs .venv

@@ -1,0 +1,68 @@
+"""Configuration by environment variable, with working defaults.
+
+Every path the warehouse reads or writes is resolved here, once, so that the Dagster
+assets, the dbt profile and the command line agree on where things are.
+
+| variable                     | default                  | what                                   |
+|------------------------------|--------------------------|----------------------------------------|
+| BOLIGSOCIAL_DATA_DIR         | <repo>/data              | parent of the three directories below  |
+| BOLIGSOCIAL_LANDING_DIR      | $DATA_DIR/landing        | landing files, as providers deliver    |
+| BOLIGSOCIAL_WORK_DIR         | $DATA_DIR/work           | gated raw layer (Parquet), dbt build   |
+| BOLIGSOCIAL_WAREHOUSE_DIR    | $DATA_DIR/warehouse      | published versions for analysts        |
+| BOLIGSOCIAL_TRUTH_DIR        | $DATA_DIR/truth          | generator's truth, outside the landing |
+| BOLIGSOCIAL_KEEP_VERSIONS    | 5                        | published versions kept for rollback   |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+REFERENCE_SEEDS_DIR = DBT_PROJECT_DIR / "seeds" / "reference"
+
+
+def _path(var: str, default: Path) -> Path:
+    value = os.environ.get(var)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    work_dir: Path
+    warehouse_dir: Path
+    truth_dir: Path
+    keep_versions: int
+
+    @property
+    def raw_dir(self) -> Path:
+        """Gated raw layer: one Parquet file per source partition."""
+        return self.work_dir / "raw"
+
+    @property
+    def build_db(self) -> Path:
+        """The DuckDB file dbt builds into; never opened by analysts."""
+        return self.work_dir / "build" / "warehouse.duckdb"
+
+    def dbt_env(self) -> dict[str, str]:
+        """Variables read by dbt/profiles.yml and the dbt sources."""
+        return {
+            "BOLIGSOCIAL_WORK_DIR": str(self.work_dir),
+            "BOLIGSOCIAL_RAW_DIR": str(self.raw_dir),
+            "BOLIGSOCIAL_BUILD_DB": str(self.build_db),
+        }
+
+
+def get_settings() -> Settings:
+    data_dir = _path("BOLIGSOCIAL_DATA_DIR", REPO_ROOT / "data")
+    return Settings(
+        landing_dir=_path("BOLIGSOCIAL_LANDING_DIR", data_dir / "landing"),
+        work_dir=_path("BOLIGSOCIAL_WORK_DIR", data_dir / "work"),
+        warehouse_dir=_path("BOLIGSOCIAL_WAREHOUSE_DIR", data_dir / "warehouse"),
+        truth_dir=_path("BOLIGSOCIAL_TRUTH_DIR", data_dir / "truth"),
+        keep_versions=int(os.environ.get("BOLIGSOCIAL_KEEP_VERSIONS", "5")),
+    )
