@@ -1,0 +1,264 @@
+"""What every source module shares: contract errors, parsing of Danish formats,
+provenance columns and the gated raw layer on disk.
+
+Readers are pure functions ``(path, landing_dir, ...) -> DataFrame`` that raise
+``SourceContractError`` for anything that breaks the provider's contract. They never
+write; the raw assets decide what is kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+PROVENANCE_COLUMNS = ("_source_file", "_source_sha256", "_source_row", "_source_locator", "_loaded_at")
+
+
+class SourceContractError(ValueError):
+    """A landing file breaks its source contract. Names the file, row, column and rule."""
+
+    def __init__(self, file: str, rule: str, *, row: int | str | None = None, column: str | None = None,
+                 value: object = None):
+        self.file, self.rule, self.row, self.column, self.value = file, rule, row, column, value
+        where = [file]
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column '{column}'")
+        text = f"{', '.join(where)}: rule '{rule}' violated"
+        if value is not None:
+            text += f" by value {_shorten(value)!r}"
+        super().__init__(text)
+
+    def as_metadata(self) -> dict[str, str]:
+        return {k: str(v) for k, v in
+                {"file": self.file, "row": self.row, "column": self.column, "rule": self.rule,
+                 "value": None if self.value is None else _shorten(self.value)}.items() if v is not None}
+
+
+def _shorten(value: object, limit: int = 80) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def relative_name(path: Path, landing_dir: Path) -> str:
+    """How a landing file is named in messages and provenance: relative to the landing dir."""
+    try:
+        return path.resolve().relative_to(landing_dir.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def require_file(path: Path, name: str) -> None:
+    if not path.is_file():
+        raise SourceContractError(name, "file must exist in the landing directory")
+    if path.stat().st_size == 0:
+        raise SourceContractError(name, "file must not be empty")
+
+
+def decode_text(data: bytes, name: str, encoding: str) -> str:
+    """Decode a whole text file strictly in the contract's encoding.
+
+    cp1252 accepts almost any byte, so a UTF-8 file read as cp1252 would silently turn
+    'Aarhus Ø' into 'Aarhus Ã˜'. A file that is valid UTF-8 and not plain ASCII is
+    therefore rejected when the contract says cp1252.
+    """
+    if encoding.lower() in ("cp1252", "windows-1252"):
+        if data.startswith(b"\xef\xbb\xbf"):
+            raise SourceContractError(name, "encoding cp1252 (file starts with a UTF-8 byte order mark)", row=1)
+        try:
+            data.decode("utf-8")
+            is_utf8 = not data.isascii()
+        except UnicodeDecodeError:
+            is_utf8 = False
+        if is_utf8:
+            line = next(i for i, raw in enumerate(data.split(b"\n"), start=1) if not raw.isascii())
+            raise SourceContractError(name, "encoding cp1252 (file is UTF-8)", row=line)
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceContractError(name, f"encoding {encoding}", row=line, value=data[exc.start:exc.end]) from exc
+
+
+def check_columns(name: str, found: Sequence[str], expected: Sequence[str], *, row: int = 1) -> None:
+    """The header must hold exactly the contract's columns (order free)."""
+    found_clean = [c.strip() for c in found]
+    for column in expected:
+        if column not in found_clean:
+            raise SourceContractError(name, "required column is missing", row=row, column=column)
+    for column in found_clean:
+        if column not in expected:
+            raise SourceContractError(name, "column not in the source contract", row=row, column=column)
+    duplicates = {c for c in found_clean if found_clean.count(c) > 1}
+    if duplicates:
+        raise SourceContractError(name, "column appears more than once", row=row, column=sorted(duplicates)[0])
+
+
+_DANISH_AMOUNT = re.compile(r"^-?(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?$")
+
+
+def parse_danish_amount(text: str, *, name: str, row: int | str, column: str) -> int:
+    """'1.234.567,50' -> 123456750 øre. Integer øre keep reconciliation exact."""
+    value = (text or "").strip()
+    if not _DANISH_AMOUNT.match(value):
+        raise SourceContractError(name, "Danish amount like 1.234.567,00", row=row, column=column, value=text)
+    negative = value.startswith("-")
+    whole, _, frac = value.lstrip("-").replace(".", "").partition(",")
+    ore = int(whole) * 100 + int((frac + "00")[:2])
+    return -ore if negative else ore
+
+
+def parse_danish_date(text: str, *, name: str, row: int | str, column: str) -> dt.date:
+    """'31-12-2014' -> date(2014, 12, 31)."""
+    value = (text or "").strip()
+    try:
+        if not re.fullmatch(r"\d{2}-\d{2}-\d{4}", value):
+            raise ValueError
+        return dt.datetime.strptime(value, "%d-%m-%Y").date()
+    except ValueError:
+        raise SourceContractError(name, "date as dd-mm-yyyy", row=row, column=column, value=text) from None
+
+
+def parse_int(text: object, *, name: str, row: int | str, column: str) -> int:
+    value = str(text).strip() if text is not None else ""
+    if isinstance(text, float) and text.is_integer():
+        return int(text)
+    if not re.fullmatch(r"-?\d+", value):
+        raise SourceContractError(name, "whole number", row=row, column=column, value=text)
+    return int(value)
+
+
+def require_text(text: object, *, name: str, row: int | str, column: str) -> str:
+    value = "" if text is None else str(text).strip()
+    if not value:
+        raise SourceContractError(name, "value is required", row=row, column=column)
+    return value
+
+
+def with_provenance(frame: pd.DataFrame, *, name: str, sha256: str, rows: Iterable[int],
+                    locators: Iterable[str], loaded_at: dt.datetime) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["_source_file"] = name
+    frame["_source_sha256"] = sha256
+    frame["_source_row"] = pd.array(list(rows), dtype="int64")
+    frame["_source_locator"] = list(locators)
+    frame["_loaded_at"] = pd.Timestamp(loaded_at).tz_localize(None) if loaded_at.tzinfo else pd.Timestamp(loaded_at)
+    return frame
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class RawStore:
+    """The gated raw layer: ``<raw_dir>/<asset>/<partition>.parquet`` plus a JSON sidecar
+    with provenance and the gate's verdict. A partition is written only after its gate
+    passed, by an atomic rename, so dbt never reads ungated or half-written data.
+    """
+
+    raw_dir: Path
+
+    UNPARTITIONED = "all"
+
+    def path(self, asset: str, partition: str | None) -> Path:
+        return self.raw_dir / asset / f"{partition or self.UNPARTITIONED}.parquet"
+
+    def write(self, asset: str, partition: str | None, frame: pd.DataFrame, sidecar: dict) -> Path:
+        target = self.path(asset, partition)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        frame.to_parquet(tmp, index=False)
+        meta_tmp = tmp.with_suffix(".json.tmp")
+        meta_tmp.write_text(json.dumps(sidecar, indent=2, default=str), encoding="utf-8")
+        _fsync(tmp)
+        _fsync(meta_tmp)
+        os.replace(meta_tmp, target.with_suffix(".json"))
+        os.replace(tmp, target)
+        return target
+
+    def sidecars(self) -> list[dict]:
+        """Provenance of every gated partition in the raw layer."""
+        if not self.raw_dir.exists():
+            return []
+        return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(self.raw_dir.glob("*/*.json"))]
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+
+
+# A field parser for read_delimited: (text, file, row, column) -> value, or raises
+# SourceContractError.
+FieldParser = Callable[[str, str, "int | str", str], object]
+
+
+def text_field(value: str, name: str, row: int | str, column: str) -> str:
+    return require_text(value, name=name, row=row, column=column)
+
+
+def optional_text_field(value: str, name: str, row: int | str, column: str) -> str | None:
+    return value.strip() or None
+
+
+def int_field(value: str, name: str, row: int | str, column: str) -> int:
+    return parse_int(value, name=name, row=row, column=column)
+
+
+def read_delimited(path: Path, landing_dir: Path, columns: dict[str, FieldParser], *, encoding: str = "utf-8",
+                   delimiter: str = ",") -> pd.DataFrame:
+    """Read a delimited text file whose header must match ``columns`` exactly.
+
+    ``columns`` maps each contract column to a parser ``(text, file, row, column) -> value``.
+    Rows are numbered as lines in the file (header is row 1).
+    """
+    name = relative_name(path, landing_dir)
+    require_file(path, name)
+    text = decode_text(path.read_bytes(), name, encoding)
+    if encoding.lower().replace("-", "") == "utf8sig":
+        text = text.lstrip("\ufeff")
+    elif text.startswith("\ufeff"):
+        raise SourceContractError(name, f"encoding {encoding} without byte order mark", row=1)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    if not header:
+        raise SourceContractError(name, "file must have a header row", row=1)
+    check_columns(name, header, list(columns))
+    index = {c.strip(): i for i, c in enumerate(header)}
+    values: dict[str, list] = {c: [] for c in columns}
+    rows: list[int] = []
+    for fields in reader:
+        row = reader.line_num
+        if not any(f.strip() for f in fields):
+            continue
+        if len(fields) != len(header):
+            raise SourceContractError(name, f"row must have {len(header)} fields separated by {delimiter!r}",
+                                      row=row, value=f"{len(fields)} fields")
+        for column, parse in columns.items():
+            values[column].append(parse(fields[index[column]], name, row, column))
+        rows.append(row)
+    if not rows:
+        raise SourceContractError(name, "file must hold at least one data row")
+    frame = pd.DataFrame(values)
+    return with_provenance(frame, name=name, sha256=sha256_file(path), rows=rows,
+                           locators=[f"line {r}" for r in rows], loaded_at=utc_now())

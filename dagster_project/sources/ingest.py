@@ -1,0 +1,123 @@
+"""Gated ingestion, shared by every raw asset: read a landing file with a pure reader,
+validate the frame with the source's expectation suite, and only if it passed write the
+partition to the raw layer.
+
+A failed gate fails the step (after recording the check result), so the partition is
+neither written nor materialized and nothing downstream runs, in this run or in any
+later one: the raw layer only ever holds data that passed its gate.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from dagster_project.quality.gx_runner import GateResult, validate_frame
+from dagster_project.sources.common import RawStore, SourceContractError, relative_name, sha256_file
+from dagster_project.versioning import code_revision
+
+RAW_CHECK_NAME = "expectation_suite"
+OWNERS = ["team:data-engineering"]
+
+
+def raw_check_spec(asset: str, partitions_def: dg.PartitionsDefinition | None = None) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        RAW_CHECK_NAME,
+        asset=asset,
+        blocking=True,
+        partitions_def=partitions_def,
+        description=f"Great Expectations suite expectations/{asset}.json on the landing file(s) read.",
+    )
+
+
+def column_schema(frame: pd.DataFrame) -> dg.TableSchema:
+    return dg.TableSchema(columns=[dg.TableColumn(name=str(c), type=str(t)) for c, t in frame.dtypes.items()])
+
+
+def ingest(
+    context: dg.AssetExecutionContext,
+    *,
+    asset: str,
+    partition: str | None,
+    landing_dir: Path,
+    raw_dir: Path,
+    files: Sequence[Path],
+    read: Callable[[], pd.DataFrame],
+    parameters: Mapping[str, Any] | None = None,
+    column_labels: Mapping[str, str] | None = None,
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """Yield the materialization and check result of one gated raw partition."""
+    started = time.perf_counter()
+    names = [relative_name(f, landing_dir) for f in files]
+    subject = ", ".join(names)
+    context.log.info(f"reading {subject}" + (f" for partition {partition}" if partition else ""))
+    try:
+        frame = read()
+    except SourceContractError as exc:
+        context.log.error(str(exc))
+        raise dg.Failure(
+            description=f"{asset}{f' [{partition}]' if partition else ''}: {exc}",
+            metadata={"asset": asset, "partition": partition or "", **exc.as_metadata()},
+        ) from None
+    read_seconds = time.perf_counter() - started
+
+    gate = validate_frame(frame, asset, subject=subject, parameters=parameters, column_labels=column_labels)
+    check = dg.AssetCheckResult(
+        check_name=RAW_CHECK_NAME,
+        passed=gate.success,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=gate.headline(),
+        metadata=_gate_metadata(gate),
+    )
+    if not gate.success:
+        context.log.error(gate.message())
+        yield check
+        raise dg.Failure(description=f"{asset}{f' [{partition}]' if partition else ''}: {gate.message()}",
+                         metadata={"asset": asset, "partition": partition or "", "suite": gate.suite})
+
+    sources = [{"file": name, "sha256": sha256_file(path), "bytes": path.stat().st_size}
+               for name, path in zip(names, files, strict=True)]
+    sidecar = {
+        "asset": asset,
+        "partition": partition,
+        "rows": len(frame),
+        "sources": sources,
+        "gate": {"suite": gate.suite, "expectations": len(gate.outcomes), "passed": True},
+        "run_id": context.run_id,
+        "code_revision": code_revision(),
+    }
+    path = RawStore(raw_dir).write(asset, partition, frame, sidecar)
+    context.log.info(f"{asset}{f' [{partition}]' if partition else ''}: {len(frame):,} rows gated and written "
+                     f"in {time.perf_counter() - started:.1f} s")
+    yield dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(len(frame)),
+            "dagster/column_schema": column_schema(frame),
+            "partition": partition or "(unpartitioned)",
+            "source_files": dg.MetadataValue.json(sources),
+            "source_sha256": ", ".join(s["sha256"] for s in sources),
+            "source_bytes": sum(s["bytes"] for s in sources),
+            "raw_path": dg.MetadataValue.path(str(path)),
+            "code_revision": code_revision(),
+            "read_seconds": round(read_seconds, 3),
+            "gate": gate.headline(),
+        }
+    )
+    yield check
+
+
+def _gate_metadata(gate: GateResult) -> dict[str, Any]:
+    meta = gate.as_metadata()
+    return {
+        "suite_file": meta["suite_file"],
+        "expectations": meta["expectations"],
+        "failed": meta["failed"],
+        "errored": meta["errored"],
+        "summary": dg.MetadataValue.md("```\n" + meta["summary"] + "\n```"),
+        "results": dg.MetadataValue.json(meta["results"]),
+    }
