@@ -1,0 +1,70 @@
+"""Blocking asset checks on the marts, one per suite in ``expectations/`` whose
+``meta.dagster.layer`` is not 'raw' (raw suites run inside the raw assets).
+
+Each suite names its asset, its check and the SQL that produces the frame it validates
+(``meta.batch.sql``, run against the dbt build database through a read-only connection;
+``{raw_dir}`` is replaced by the raw layer's path).
+"""
+
+import json
+import time
+
+import dagster as dg
+import duckdb
+
+from dagster_project.quality.gx_runner import validate_frame
+from dagster_project.resources import WarehouseResource
+from dagster_project.settings import EXPECTATIONS_DIR
+
+
+def mart_suites() -> list[dict]:
+    suites = []
+    for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        if spec.get("meta", {}).get("dagster", {}).get("layer", "raw") != "raw":
+            suites.append(spec)
+    return suites
+
+
+def build_mart_check(spec: dict) -> dg.AssetChecksDefinition:
+    suite = spec["name"]
+    meta = spec["meta"]
+    asset = meta["dagster"]["asset"]
+    sql = meta["batch"]["sql"]
+
+    @dg.asset_check(
+        asset=dg.AssetKey(asset),
+        name=meta["dagster"].get("check", f"gx_{suite}"),
+        blocking=True,
+        description=f"{meta.get('description', '')} (Great Expectations suite expectations/{suite}.json)",
+    )
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        settings = warehouse.settings()
+        started = time.perf_counter()
+        with duckdb.connect(str(settings.build_db), read_only=True) as con:
+            frame = con.sql(sql.replace("{raw_dir}", settings.raw_dir.as_posix())).df()
+        gate = validate_frame(frame, suite, subject=asset)
+        if not gate.success:
+            context.log.error(gate.message())
+        result = gate.as_metadata()
+        return dg.AssetCheckResult(
+            passed=gate.success,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=gate.headline(),
+            metadata={
+                "suite_file": result["suite_file"],
+                "rows_validated": len(frame),
+                "expectations": result["expectations"],
+                "failed": result["failed"],
+                "errored": result["errored"],
+                "summary": dg.MetadataValue.md("```\n" + result["summary"] + "\n```"),
+                "results": dg.MetadataValue.json(result["results"]),
+                "seconds": round(time.perf_counter() - started, 3),
+            },
+        )
+
+    return _check
+
+
+def mart_checks() -> list[dg.AssetChecksDefinition]:
+    return [build_mart_check(spec) for spec in mart_suites()]

@@ -1,0 +1,228 @@
+"""Run a Great Expectations 1.x suite, stored as JSON in ``expectations/``, on a DataFrame.
+
+The suites are the source of truth for the gates. Values that depend on reference data
+(the 98 kommunekoder, a round's indsatsområder and dates) are suite parameters
+(``{"$PARAMETER": name}``) filled from the dbt seeds at validation time, so the
+reference data lives in one place.
+
+GX has no DuckDB data source, and its SQL source over duckdb-engine reports an internal
+error as ``success=False`` without raising (DESIGN section 7). Tables are therefore read
+through a read-only DuckDB connection into pandas and validated here, and an expectation
+that *raised* is reported as an error, never counted as a pass or an ordinary failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from dagster_project.settings import EXPECTATIONS_DIR
+
+# No usage statistics leave the machine; there is no network to send them to anyway.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import great_expectations as gx  # noqa: E402
+from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+
+SAMPLE_ROWS = 20
+LOCATOR_COLUMNS = ("_source_file", "_source_locator")
+
+
+@dataclass
+class ExpectationOutcome:
+    expectation: str
+    rule: str
+    column: str | None
+    success: bool
+    errored: bool
+    error: str | None = None
+    unexpected_count: int | None = None
+    unexpected_percent: float | None = None
+    failing_values: list[Any] = field(default_factory=list)
+    failing_rows: list[dict[str, Any]] = field(default_factory=list)
+    observed: Any = None
+
+    @property
+    def status(self) -> str:
+        return "error" if self.errored else ("passed" if self.success else "failed")
+
+
+@dataclass
+class GateResult:
+    suite: str
+    subject: str
+    outcomes: list[ExpectationOutcome]
+    # raw column -> the column as the provider's file names it, for messages
+    column_labels: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def errored(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if o.errored]
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and not o.errored]
+
+    @property
+    def success(self) -> bool:
+        return bool(self.outcomes) and not self.errored and not self.failed
+
+    def headline(self) -> str:
+        n = len(self.outcomes)
+        if self.success:
+            return f"suite {self.suite} on {self.subject}: all {n} expectations passed"
+        return (f"suite {self.suite} on {self.subject}: {len(self.failed)} of {n} expectations failed, "
+                f"{len(self.errored)} errored")
+
+    def message(self, max_items: int = 10) -> str:
+        """One line per broken rule, naming file, row, column and rule."""
+        lines = [self.headline()]
+        for o in (self.errored + self.failed)[:max_items]:
+            lines.append("  - " + describe(o, self.subject, self.column_labels))
+        hidden = len(self.errored) + len(self.failed) - max_items
+        if hidden > 0:
+            lines.append(f"  ... and {hidden} more")
+        return "\n".join(lines)
+
+    def as_metadata(self) -> dict[str, Any]:
+        return {
+            "suite": self.suite,
+            "suite_file": f"expectations/{self.suite}.json",
+            "expectations": len(self.outcomes),
+            "failed": len(self.failed),
+            "errored": len(self.errored),
+            "summary": self.message(max_items=25),
+            "results": [
+                {"expectation": o.expectation, "column": o.column, "rule": o.rule, "status": o.status,
+                 "unexpected_count": o.unexpected_count, "failing_values": o.failing_values[:SAMPLE_ROWS],
+                 "failing_rows": o.failing_rows[:SAMPLE_ROWS], "error": o.error}
+                for o in self.outcomes
+            ],
+        }
+
+
+def describe(o: ExpectationOutcome, subject: str, column_labels: Mapping[str, str] | None = None) -> str:
+    label = (column_labels or {}).get(o.column or "")
+    column = "table" if not o.column else (f"column '{label}' ({o.column})" if label else f"column '{o.column}'")
+    if o.errored:
+        return f"{subject}, {column}: rule '{o.rule}' could not be evaluated (expectation error: {o.error})"
+    if o.failing_rows:
+        shown = o.failing_rows[:5]
+        files = list(dict.fromkeys(str(r["_source_file"]) for r in shown if "_source_file" in r)) or [subject]
+        places = [str(r["_source_locator"]) for r in shown if "_source_locator" in r]
+        where = ", ".join(files + places)
+        values = list(dict.fromkeys(repr(r.get(o.column)) for r in shown)) if o.column else []
+        by = f" by value {values[0]}" if len(values) == 1 else (f" by values {', '.join(values)}" if values else "")
+        rest = (o.unexpected_count or len(shown)) - len(shown)
+        more = f" (and {rest} more rows)" if rest > 0 else ""
+        return f"{where}, {column}: rule '{o.rule}' violated{by}{more}"
+    observed = f" (observed {o.observed!r})" if o.observed is not None else ""
+    count = f" by {o.unexpected_count} rows" if o.unexpected_count else ""
+    values = f", e.g. {o.failing_values[:3]!r}" if o.failing_values else ""
+    return f"{subject}, {column}: rule '{o.rule}' violated{count}{values}{observed}"
+
+
+def suite_path(name: str) -> Path:
+    return EXPECTATIONS_DIR / f"{name}.json"
+
+
+@cache
+def load_suite(name: str) -> dict[str, Any]:
+    path = suite_path(name)
+    if not path.is_file():
+        raise FileNotFoundError(f"expectation suite {name!r} not found at {path}")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@cache
+def _batch_definition():
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("boligsocial")
+    return source.add_dataframe_asset("frame").add_batch_definition_whole_dataframe("whole")
+
+
+def validate_frame(frame: pd.DataFrame, suite: str, *, subject: str,
+                   parameters: Mapping[str, Any] | None = None,
+                   locator_columns: Sequence[str] = LOCATOR_COLUMNS,
+                   column_labels: Mapping[str, str] | None = None) -> GateResult:
+    """Validate ``frame`` with the suite ``expectations/<suite>.json``.
+
+    ``subject`` names what is validated in messages (a landing file or a mart).
+    Failing rows are identified by ``locator_columns`` where the frame has them.
+    """
+    spec = load_suite(suite)
+    gx_suite = gx.ExpectationSuite(name=spec["name"], expectations=spec["expectations"], meta=spec.get("meta", {}))
+    index_columns = [c for c in locator_columns if c in frame.columns]
+    result_format: dict[str, Any] = {"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE_ROWS,
+                                     "return_unexpected_index_query": False}
+    if index_columns:
+        result_format["unexpected_index_column_names"] = index_columns
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    validation = batch.validate(gx_suite, expectation_parameters=dict(parameters or {}), result_format=result_format)
+    outcomes = [_outcome(result) for result in validation.results]
+    return GateResult(suite=suite, subject=subject, outcomes=outcomes, column_labels=dict(column_labels or {}))
+
+
+def _outcome(result) -> ExpectationOutcome:
+    config = result.expectation_config
+    # Every expectation in a suite file states its rule in plain words in meta.rule.
+    rule = (config.meta or {}).get("rule") or config.type.replace("_", " ")
+    error = _raised(result.exception_info)
+    info = result.result or {}
+    rows = []
+    for item in (info.get("unexpected_index_list") or [])[:SAMPLE_ROWS]:
+        if isinstance(item, dict):
+            rows.append({k: _plain(v) for k, v in item.items()})
+    return ExpectationOutcome(
+        expectation=config.type,
+        rule=rule,
+        column=config.kwargs.get("column"),
+        success=bool(result.success) and error is None,
+        errored=error is not None,
+        error=error,
+        unexpected_count=info.get("unexpected_count"),
+        unexpected_percent=info.get("unexpected_percent"),
+        failing_values=[_plain(v) for v in (info.get("partial_unexpected_list") or [])[:SAMPLE_ROWS]],
+        failing_rows=rows,
+        observed=_plain(info.get("observed_value")),
+    )
+
+
+def _raised(exception_info: Any) -> str | None:
+    """GX reports exceptions either flat or keyed by metric; any raised one is an error."""
+    if not exception_info:
+        return None
+    if isinstance(exception_info, Mapping) and "raised_exception" in exception_info:
+        if exception_info.get("raised_exception"):
+            return str(exception_info.get("exception_message") or "expectation raised an exception")
+        return None
+    if isinstance(exception_info, Mapping):
+        for value in exception_info.values():
+            found = _raised(value)
+            if found:
+                return found
+    return None
+
+
+def _plain(value: Any) -> Any:
+    """numpy and pandas scalars -> plain Python, so results serialise as metadata."""
+    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
+        try:
+            return value.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(value, (pd.Timestamp,)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool, dict)):
+        return value
+    return str(value)
