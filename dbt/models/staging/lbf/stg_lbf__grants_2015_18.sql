@@ -1,0 +1,19 @@
+-- 2015-18 (S1b, Excel): one line per plan and indsatsområde.
+select
+    funding_round,
+    plan_id,
+    plan_name,
+    housing_organisations,
+    cast(municipality_code as integer) as municipality_code,
+    estate_ids,
+    focus_areas as focus_area_name,
+    grant_lbf_ore,
+    cofinancing_municipality_ore,
+    cofinancing_housing_org_ore,
+    start_date,
+    end_date,
+    _source_file as source_file,
+    _source_sha256 as source_sha256,
+    _source_locator as source_locator
+from {{ source('lbf', 'raw_lbf_grants') }}
+where funding_round = '2015-18'
