@@ -1,0 +1,89 @@
+"""The publish asset: the last step of a refresh, run only when every gate passed."""
+
+import json
+
+import dagster as dg
+
+from dagster_project.dbt.project import dbt_project
+from dagster_project.publish.warehouse import PublishedTable, publish
+from dagster_project.resources import WarehouseResource
+from dagster_project.sources.common import RawStore
+from dagster_project.sources.ingest import OWNERS
+from dagster_project.versioning import code_revision
+
+
+def published_tables() -> list[PublishedTable]:
+    """Models whose dbt meta says ``publish: marts`` or ``publish: restricted``."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    tables = []
+    for node in manifest["nodes"].values():
+        target = node.get("meta", {}).get("publish") or node.get("config", {}).get("meta", {}).get("publish")
+        if node["resource_type"] == "model" and target:
+            if target not in ("marts", "restricted"):
+                raise ValueError(f"model {node['name']}: meta.publish must be 'marts' or 'restricted', not {target!r}")
+            tables.append(PublishedTable(name=node.get("alias") or node["name"], schema=node["schema"],
+                                         database=target))
+    return sorted(tables, key=lambda t: (t.database, t.name))
+
+
+PUBLISHED_TABLES = published_tables()
+
+
+def _checks_of_run(context: dg.AssetExecutionContext) -> list[dict]:
+    """Every asset check evaluated in this run, with its verdict."""
+    records = context.instance.all_logs(context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    checks = []
+    for record in records:
+        evaluation = record.dagster_event.event_specific_data
+        checks.append({"check": evaluation.asset_check_key.to_user_string(), "passed": bool(evaluation.passed),
+                       "severity": evaluation.severity.value})
+    return checks
+
+
+@dg.asset(
+    deps=[dg.AssetKey(t.name) for t in PUBLISHED_TABLES],
+    group_name="publish",
+    kinds={"duckdb", "parquet"},
+    owners=OWNERS,
+    tags={"layer": "publish"},
+    description=(
+        "Publishes the gated marts for analysts: builds a new version of marts.duckdb, "
+        "restricted.duckdb and Parquet exports from the dbt build, switches the warehouse to it "
+        "in one atomic step and logs the publish (run, code revision, source checksums, checks). "
+        "Runs only if every blocking check upstream passed in this run."
+    ),
+)
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    settings = warehouse.settings()
+    checks = _checks_of_run(context)
+    failed = [c["check"] for c in checks if not c["passed"] and c["severity"] == "ERROR"]
+    if failed:
+        # Blocking checks already stop this step; this guards against a check without `blocking`.
+        raise dg.Failure(description=f"not publishing: checks failed in this run: {', '.join(failed)}")
+    sources = [
+        {"asset": s["asset"], "partition": s["partition"], "file": f["file"], "sha256": f["sha256"],
+         "gated_in_run": s["run_id"]}
+        for s in RawStore(settings.raw_dir).sidecars() for f in s["sources"]
+    ]
+    result = publish(
+        build_db=settings.build_db,
+        warehouse_dir=settings.warehouse_dir,
+        tables=PUBLISHED_TABLES,
+        run_id=context.run_id,
+        code_revision=code_revision(),
+        sources=sources,
+        checks=checks,
+        keep_versions=settings.keep_versions,
+    )
+    context.log.info(f"published version {result.version} to {settings.warehouse_dir}")
+    return dg.MaterializeResult(
+        metadata={
+            "version": result.version,
+            "marts_db": dg.MetadataValue.path(str(result.marts_db)),
+            "version_path": dg.MetadataValue.path(str(result.path)),
+            "tables": dg.MetadataValue.json(result.tables),
+            "checks_passed": sum(1 for c in checks if c["passed"]),
+            "source_files": len(sources),
+            "code_revision": code_revision(),
+        }
+    )

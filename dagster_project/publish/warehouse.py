@@ -1,0 +1,271 @@
+"""The published warehouse: immutable versions and one atomic switch between them.
+
+    <warehouse_dir>/
+      versions/<version>/marts.duckdb        aggregated, suppressed: for every analyst
+      versions/<version>/restricted.duckdb   pseudonymised person-level facts
+      versions/<version>/parquet/<mart>.parquet
+      versions/<version>/version.json
+      current -> versions/<version>          the one switch (a symlink, replaced atomically)
+      marts.duckdb -> current/marts.duckdb   the stable paths analysts open
+      restricted.duckdb -> current/restricted.duckdb
+      parquet -> current/parquet
+      publish_log.jsonl                      every publish and rollback, append-only
+
+A new version is built completely in a hidden directory beside the others, flushed to
+disk, renamed into place and only then made current by replacing the ``current``
+symlink in one rename. A refresh that fails or is killed at any point leaves ``current``
+and the files it points to untouched. Analysts holding a connection keep reading the
+version they opened; a new connection sees the new version. Versions are never
+modified after they are built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+MARTS_DB = "marts.duckdb"
+RESTRICTED_DB = "restricted.duckdb"
+PARQUET_DIR = "parquet"
+LOG_FILE = "publish_log.jsonl"
+CURRENT = "current"
+VERSIONS = "versions"
+
+
+class PublishError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """A dbt model to publish: ``database`` is 'marts' or 'restricted'."""
+
+    name: str
+    schema: str
+    database: str
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    version: str
+    path: Path
+    tables: dict[str, int]
+    marts_db: Path
+
+
+def current_version(warehouse_dir: Path) -> str | None:
+    link = warehouse_dir / CURRENT
+    return Path(os.readlink(link)).name if link.is_symlink() else None
+
+
+def list_versions(warehouse_dir: Path) -> list[str]:
+    root = warehouse_dir / VERSIONS
+    if not root.exists():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def read_log(warehouse_dir: Path) -> list[dict[str, Any]]:
+    path = warehouse_dir / LOG_FILE
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@contextmanager
+def _lock(warehouse_dir: Path) -> Iterator[None]:
+    warehouse_dir.mkdir(parents=True, exist_ok=True)
+    with open(warehouse_dir / ".publish.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def publish(
+    *,
+    build_db: Path,
+    warehouse_dir: Path,
+    tables: Sequence[PublishedTable],
+    run_id: str,
+    code_revision: str,
+    sources: Sequence[dict[str, Any]],
+    checks: Sequence[dict[str, Any]],
+    keep_versions: int = 5,
+    now: dt.datetime | None = None,
+) -> PublishResult:
+    """Build a new version from the dbt build database and make it current."""
+    if not build_db.exists():
+        raise PublishError(f"build database {build_db} does not exist: run dbt first")
+    published_at = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    version = f"{published_at:%Y%m%dT%H%M%SZ}-{run_id[:8]}"
+    with _lock(warehouse_dir):
+        versions_root = warehouse_dir / VERSIONS
+        versions_root.mkdir(parents=True, exist_ok=True)
+        staging = versions_root / f".{version}.partial"
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir()
+        try:
+            log_row = {
+                "version": version,
+                "action": "publish",
+                "published_at": published_at.isoformat(),
+                "run_id": run_id,
+                "code_revision": code_revision,
+                "sources": list(sources),
+                "checks": list(checks),
+                "checks_passed": sum(1 for c in checks if c.get("passed")),
+            }
+            counts = _build_version(staging, build_db, tables, log_row, _previous_log(warehouse_dir))
+            log_row["tables"] = counts
+            (staging / "version.json").write_text(json.dumps(log_row, indent=2), encoding="utf-8")
+            _fsync_tree(staging)
+            final = versions_root / version
+            os.rename(staging, final)
+            _fsync_dir(versions_root)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        _switch(warehouse_dir, version)
+        _append_log(warehouse_dir, log_row)
+        _prune(warehouse_dir, keep_versions)
+    return PublishResult(version=version, path=final, tables=counts, marts_db=warehouse_dir / MARTS_DB)
+
+
+def rollback(warehouse_dir: Path, to_version: str | None = None) -> str:
+    """Make an earlier version current again (by default the one before the current)."""
+    with _lock(warehouse_dir):
+        versions = list_versions(warehouse_dir)
+        current = current_version(warehouse_dir)
+        if to_version is None:
+            older = [v for v in versions if current is None or v < current]
+            if not older:
+                raise PublishError(f"no version older than {current} to roll back to; kept: {versions}")
+            to_version = older[-1]
+        if to_version not in versions:
+            raise PublishError(f"version {to_version!r} is not kept in {warehouse_dir / VERSIONS}; kept: {versions}")
+        _switch(warehouse_dir, to_version)
+        _append_log(warehouse_dir, {"version": to_version, "action": "rollback", "from_version": current,
+                                    "published_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()})
+    return to_version
+
+
+def _build_version(target: Path, build_db: Path, tables: Sequence[PublishedTable], log_row: dict[str, Any],
+                   previous_log: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    (target / PARQUET_DIR).mkdir()
+    for database in ("marts", "restricted"):
+        path = target / f"{database}.duckdb"
+        with duckdb.connect(str(path)) as con:
+            con.execute(f"ATTACH {_quote(str(build_db))} AS build (READ_ONLY)")
+            for table in [t for t in tables if t.database == database]:
+                source = f'build."{table.schema}"."{table.name}"'
+                con.execute(f'CREATE TABLE main."{table.name}" AS SELECT * FROM {source}')
+                _copy_comments(con, table)
+                counts[table.name] = con.execute(f'SELECT count(*) FROM main."{table.name}"').fetchone()[0]
+                if database == "marts":
+                    parquet = target / PARQUET_DIR / f"{table.name}.parquet"
+                    con.execute(f'COPY main."{table.name}" TO {_quote(str(parquet))} (FORMAT parquet)')
+            con.execute("DETACH build")
+            _write_log_table(con, previous_log + [log_row | {"tables": counts}])
+            con.execute("CHECKPOINT")
+    return counts
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, table: PublishedTable) -> None:
+    """dbt's persisted docs travel with the table, so analysts see them in the file."""
+    row = con.execute(
+        "SELECT comment FROM duckdb_tables() WHERE database_name = 'build' AND schema_name = ? AND table_name = ?",
+        [table.schema, table.name]).fetchone()
+    if row and row[0]:
+        con.execute(f'COMMENT ON TABLE main."{table.name}" IS {_quote(row[0])}')
+    for column, comment in con.execute(
+            "SELECT column_name, comment FROM duckdb_columns() "
+            "WHERE database_name = 'build' AND schema_name = ? AND table_name = ? AND comment IS NOT NULL",
+            [table.schema, table.name]).fetchall():
+        con.execute(f'COMMENT ON COLUMN main."{table.name}"."{column}" IS {_quote(comment)}')
+
+
+def _write_log_table(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+    con.execute("""
+        CREATE TABLE publish_log (
+            version VARCHAR, action VARCHAR, published_at TIMESTAMP, run_id VARCHAR, code_revision VARCHAR,
+            checks_passed INTEGER, checks VARCHAR, sources VARCHAR, tables VARCHAR)""")
+    con.execute("COMMENT ON TABLE publish_log IS 'Every version published up to and including this one: "
+                "run, code revision, source file checksums, checks passed and table row counts (JSON).'")
+    for row in rows:
+        con.execute("INSERT INTO publish_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            row["version"], row.get("action", "publish"), row["published_at"].replace("+00:00", ""),
+            row.get("run_id"), row.get("code_revision"), row.get("checks_passed"),
+            json.dumps(row.get("checks", [])), json.dumps(row.get("sources", [])), json.dumps(row.get("tables", {})),
+        ])
+
+
+def _previous_log(warehouse_dir: Path) -> list[dict[str, Any]]:
+    return [row for row in read_log(warehouse_dir) if row.get("action", "publish") == "publish"]
+
+
+def _switch(warehouse_dir: Path, version: str) -> None:
+    """Point ``current`` at a version with one atomic rename, then ensure stable links."""
+    tmp = warehouse_dir / f".{CURRENT}.{os.getpid()}.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(Path(VERSIONS) / version, tmp)
+    os.replace(tmp, warehouse_dir / CURRENT)
+    for name in (MARTS_DB, RESTRICTED_DB, PARQUET_DIR):
+        link = warehouse_dir / name
+        if not link.is_symlink():
+            if link.exists():
+                raise PublishError(f"{link} exists and is not the link this warehouse manages")
+            os.symlink(Path(CURRENT) / name, link)
+    _fsync_dir(warehouse_dir)
+
+
+def _append_log(warehouse_dir: Path, row: dict[str, Any]) -> None:
+    with open(warehouse_dir / LOG_FILE, "a", encoding="utf-8") as f:
+        f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _prune(warehouse_dir: Path, keep: int) -> None:
+    current = current_version(warehouse_dir)
+    versions = list_versions(warehouse_dir)
+    for old in versions[: max(0, len(versions) - max(keep, 1))]:
+        if old != current:
+            shutil.rmtree(warehouse_dir / VERSIONS / old, ignore_errors=True)
+    for leftover in (warehouse_dir / VERSIONS).glob(".*.partial"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+    for directory in [root, *[p for p in root.rglob("*") if p.is_dir()]]:
+        _fsync_dir(directory)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,81 @@
+"""Publishing: versions built aside, one atomic switch, a log, rollback and pruning."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from dagster_project.publish.warehouse import (
+    PublishedTable,
+    PublishError,
+    current_version,
+    list_versions,
+    publish,
+    read_log,
+    rollback,
+)
+
+
+def _build(path, value):
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        con.execute("CREATE OR REPLACE TABLE marts.fct_x AS SELECT ? AS v", [value])
+        con.execute("COMMENT ON TABLE marts.fct_x IS 'a mart'")
+        con.execute("COMMENT ON COLUMN marts.fct_x.v IS 'the value'")
+        con.execute("CREATE OR REPLACE TABLE marts.fct_person AS SELECT 'p1' AS person_key")
+
+
+TABLES = [PublishedTable("fct_x", "marts", "marts"), PublishedTable("fct_person", "marts", "restricted")]
+
+
+def _publish(tmp_path, value, minute, keep=5):
+    build = tmp_path / "build.duckdb"
+    _build(build, value)
+    return publish(build_db=build, warehouse_dir=tmp_path / "wh", tables=TABLES, run_id=f"run{minute:04d}abcd",
+                   code_revision="abc", sources=[{"file": "f.csv", "sha256": "0" * 64}],
+                   checks=[{"check": "c", "passed": True}], keep_versions=keep,
+                   now=dt.datetime(2026, 1, 1, 0, minute, tzinfo=dt.UTC))
+
+
+def test_publish_switches_atomically_and_logs(tmp_path):
+    first = _publish(tmp_path, 1, 1)
+    second = _publish(tmp_path, 2, 2)
+    wh = tmp_path / "wh"
+    assert current_version(wh) == second.version
+    assert list_versions(wh) == [first.version, second.version]
+    with duckdb.connect(str(wh / "marts.duckdb"), read_only=True) as con:
+        assert con.sql("SELECT v FROM fct_x").fetchone()[0] == 2
+        assert con.sql("SELECT count(*) FROM publish_log").fetchone()[0] == 2
+        assert con.sql("SELECT comment FROM duckdb_columns() WHERE table_name = 'fct_x'").fetchone()[0] == "the value"
+        tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert "fct_person" not in tables  # person-level facts only in restricted.duckdb
+    with duckdb.connect(str(wh / "restricted.duckdb"), read_only=True) as con:
+        assert con.sql("SELECT count(*) FROM fct_person").fetchone()[0] == 1
+    assert (wh / "parquet" / "fct_x.parquet").exists()
+    assert [row["version"] for row in read_log(wh)] == [first.version, second.version]
+
+
+def test_rollback_and_pruning(tmp_path):
+    versions = [_publish(tmp_path, i, i, keep=3).version for i in range(1, 5)]
+    wh = tmp_path / "wh"
+    assert list_versions(wh) == versions[1:]
+    assert rollback(wh) == versions[2]
+    with duckdb.connect(str(wh / "marts.duckdb"), read_only=True) as con:
+        assert con.sql("SELECT v FROM fct_x").fetchone()[0] == 3
+    assert read_log(wh)[-1]["action"] == "rollback"
+    with pytest.raises(PublishError, match="not kept"):
+        rollback(wh, "20200101T000000Z-nothere")
+
+
+def test_a_failed_build_leaves_the_current_version(tmp_path):
+    good = _publish(tmp_path, 1, 1)
+    before = (tmp_path / "wh" / "marts.duckdb").read_bytes()
+    with pytest.raises(duckdb.Error):
+        publish(build_db=tmp_path / "build.duckdb", warehouse_dir=tmp_path / "wh",
+                tables=[PublishedTable("no_such_table", "marts", "marts")], run_id="run9", code_revision="abc",
+                sources=[], checks=[])
+    assert current_version(tmp_path / "wh") == good.version
+    assert (tmp_path / "wh" / "marts.duckdb").read_bytes() == before
+    assert not list((tmp_path / "wh" / "versions").glob(".*"))
