@@ -1,0 +1,117 @@
+"""A full refresh: every partition of every partitioned raw source, then the warehouse.
+
+Each step is a real Dagster run in the given instance, so every run, materialization
+and check shows in the UI. The refresh stops at the first failed run and reports which
+file, row, column and rule broke; nothing is published unless the last run's gates
+all passed. One refresh at a time per work directory (a file lock).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from dagster_project.automation.jobs import PARTITIONED_SOURCES, refresh_warehouse_job
+
+
+class RefreshFailed(RuntimeError):
+    def __init__(self, run_label: str, run_id: str, message: str):
+        self.run_label, self.run_id = run_label, run_id
+        super().__init__(f"{run_label} failed (run {run_id}):\n{message}")
+
+
+class RefreshBusy(RuntimeError):
+    pass
+
+
+@dataclass
+class RunSummary:
+    label: str
+    run_id: str
+    seconds: float
+
+
+@dataclass
+class RefreshReport:
+    runs: list[RunSummary] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return sum(r.seconds for r in self.runs)
+
+
+@contextmanager
+def refresh_lock(work_dir: Path) -> Iterator[None]:
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with open(work_dir / ".refresh.lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            raise RefreshBusy(f"another refresh holds {work_dir / '.refresh.lock'} ({handle.read().strip()})") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def run_full_refresh(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    work_dir: Path,
+    *,
+    progress: Callable[[str], None] = print,
+    tags: Mapping[str, str] | None = None,
+    log_level: str = "INFO",
+) -> RefreshReport:
+    report = RefreshReport()
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    plan: list[tuple[str, str | None]] = [
+        (job_name, key) for job_name, _, partitions in PARTITIONED_SOURCES for key in partitions.get_partition_keys()
+    ] + [(refresh_warehouse_job.name, None)]
+    with refresh_lock(work_dir):
+        for step, (job_name, partition) in enumerate(plan, start=1):
+            label = f"{job_name}" + (f" [{partition}]" if partition else "")
+            progress(f"[{step}/{len(plan)}] {label} ...")
+            started = time.perf_counter()
+            result = defs.resolve_job_def(job_name).execute_in_process(
+                instance=instance, partition_key=partition, raise_on_error=False, tags=dict(tags or {}),
+                run_config=run_config)
+            seconds = time.perf_counter() - started
+            if not result.success:
+                raise RefreshFailed(label, result.run_id, failure_message(result))
+            report.runs.append(RunSummary(label, result.run_id, seconds))
+            progress(f"[{step}/{len(plan)}] {label} ok in {seconds:.1f} s (run {result.run_id[:8]})")
+    return report
+
+
+def failure_message(result: dg.ExecuteInProcessResult) -> str:
+    """What broke, from the run's events: failed checks, then failed steps that say more."""
+    lines: list[str] = []
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                summary = evaluation.metadata.get("summary")
+                text = summary.value.strip("`\n") if summary else evaluation.description
+                lines.append(f"check {evaluation.asset_check_key.to_user_string()} failed: {text}")
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            data = event.step_failure_data
+            described = data.user_failure_data.description if data.user_failure_data else None
+            text = described or data.error.message.strip()
+            # A gate that failed its step says the same as its failed check: say it once.
+            if not any(line.split(" failed: ", 1)[1] in text for line in lines):
+                lines.append(f"step {event.step_key} failed: {text}")
+    return "\n".join(lines) or "the run failed without a step failure (see the run in the Dagster UI)"

@@ -1,0 +1,34 @@
+"""The dbt project as Dagster sees it.
+
+The manifest must exist before definitions load (DESIGN section 7): `make manifest`
+(run by `make demo`, `make dev` and `make test`) and the refresh command call
+``prepare_manifest``; under `dagster dev`, ``prepare_if_dev`` parses on load.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from dagster_project.settings import DBT_PROJECT_DIR, get_settings
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
+
+
+def dbt_executable() -> str:
+    """`dbt` from this environment: DbtCliResource needs it, and it must be on PATH."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def prepare_manifest() -> Path:
+    """Parse the dbt project so target/manifest.json matches the code."""
+    env = {**os.environ, **get_settings().dbt_env()}
+    subprocess.run([dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+                    "--profiles-dir", str(DBT_PROJECT_DIR)], check=True, env=env, cwd=DBT_PROJECT_DIR)
+    return dbt_project.manifest_path

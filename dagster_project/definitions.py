@@ -1,0 +1,29 @@
+"""The Dagster code location: `dagster dev -w workspace.yaml` loads `defs`."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from dagster_project.automation.jobs import ingest_jobs, refresh_warehouse_job
+from dagster_project.automation.schedules import full_refresh_job, monthly_full_refresh
+from dagster_project.dbt.assets import dbt_models
+from dagster_project.dbt.project import dbt_executable, dbt_project
+from dagster_project.publish.assets import published_warehouse
+from dagster_project.quality.checks import mart_checks
+from dagster_project.resources import WarehouseResource
+from dagster_project.sources.lbf.assets import raw_lbf_grants
+from dagster_project.sources.register.assets import raw_register_areas, raw_register_estates
+
+defs = dg.Definitions(
+    assets=[raw_lbf_grants, raw_register_areas, raw_register_estates, dbt_models, published_warehouse],
+    asset_checks=mart_checks(),
+    jobs=[*ingest_jobs, refresh_warehouse_job, full_refresh_job],
+    schedules=[monthly_full_refresh],
+    resources={
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        "warehouse": WarehouseResource(),
+    },
+    # DuckDB allows one writing process: steps run in the run's own process, in order.
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,100 @@
+"""Shared fixtures: a small-scale embedded default, and one full refresh per session
+(real files, a real dbt build on DuckDB, real Dagster runs in a real instance)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+TEST_SCALE = 0.05
+TEST_SEED = 2011
+
+
+@dataclass(frozen=True)
+class Environment:
+    root: Path
+    landing_dir: Path
+    work_dir: Path
+    warehouse_dir: Path
+    truth_dir: Path
+    dagster_home: Path
+
+    def variables(self) -> dict[str, str]:
+        return {
+            "BOLIGSOCIAL_LANDING_DIR": str(self.landing_dir),
+            "BOLIGSOCIAL_WORK_DIR": str(self.work_dir),
+            "BOLIGSOCIAL_WAREHOUSE_DIR": str(self.warehouse_dir),
+            "BOLIGSOCIAL_TRUTH_DIR": str(self.truth_dir),
+            "DAGSTER_HOME": str(self.dagster_home),
+        }
+
+
+def make_environment(root: Path) -> Environment:
+    env = Environment(root, root / "landing", root / "work", root / "warehouse", root / "truth",
+                      root / "dagster_home")
+    env.dagster_home.mkdir(parents=True, exist_ok=True)
+    (env.dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    return env
+
+
+@pytest.fixture(scope="session")
+def small_world(tmp_path_factory) -> tuple[Path, Path, dict]:
+    """Landing files and truth manifest of the embedded default at test scale."""
+    from dagster_project.generator import generate
+
+    root = tmp_path_factory.mktemp("small_world")
+    manifest = generate(root / "landing", root / "truth", scale=TEST_SCALE, seed=TEST_SEED)
+    return root / "landing", root / "truth", manifest
+
+
+@pytest.fixture(scope="session")
+def session_env(tmp_path_factory, small_world) -> Iterator[Environment]:
+    """Process environment pointing every setting at a session directory."""
+    env = make_environment(tmp_path_factory.mktemp("warehouse_env"))
+    shutil.copytree(small_world[0], env.landing_dir)
+    shutil.copytree(small_world[1], env.truth_dir)
+    saved = {k: os.environ.get(k) for k in env.variables()}
+    os.environ.update(env.variables())
+    yield env
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def defs(session_env):
+    """The code location, loaded after the dbt manifest is prepared (DESIGN section 7)."""
+    from dagster_project.dbt.project import prepare_manifest
+
+    prepare_manifest()
+    from dagster_project.definitions import defs as definitions
+
+    return definitions
+
+
+@pytest.fixture(scope="session")
+def instance(session_env):
+    import dagster as dg
+
+    with dg.DagsterInstance.local_temp(tempdir=str(session_env.dagster_home)) as inst:
+        yield inst
+
+
+@pytest.fixture(scope="session")
+def refreshed(defs, instance, session_env):
+    """One successful full refresh of the small world; returns its report."""
+    from dagster_project.automation.full_refresh import run_full_refresh
+
+    return run_full_refresh(defs, instance, session_env.work_dir, progress=lambda _m: None, log_level="WARNING")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
