@@ -81,7 +81,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     try:
         with open(log_path, "w", encoding="utf-8") as log, redirect_stdout(log), redirect_stderr(log), \
                 dg.DagsterInstance.get() as instance:
-            report = run_full_refresh(defs, instance, settings.work_dir, progress=lambda m: _say(f"[refresh] {m}"),
+            report = run_full_refresh(defs, instance, settings, progress=lambda m: _say(f"[refresh] {m}"),
                                       tags={"boligsocial/trigger": "cli"}, log_level="INFO")
     except (RefreshFailed, RefreshBusy) as exc:
         _say(f"\nREFRESH FAILED: {exc}")

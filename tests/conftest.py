@@ -92,8 +92,9 @@ def instance(session_env):
 def refreshed(defs, instance, session_env):
     """One successful full refresh of the small world; returns its report."""
     from dagster_project.automation.full_refresh import run_full_refresh
+    from dagster_project.settings import get_settings
 
-    return run_full_refresh(defs, instance, session_env.work_dir, progress=lambda _m: None, log_level="WARNING")
+    return run_full_refresh(defs, instance, get_settings(), progress=lambda _m: None, log_level="WARNING")
 
 
 def sha256(path: Path) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.automation.jobs import PARTITIONED_SOURCES, refresh_warehouse_job
+from dagster_project.settings import Settings
 
 
 class RefreshFailed(RuntimeError):
@@ -69,7 +70,7 @@ def refresh_lock(work_dir: Path) -> Iterator[None]:
 def run_full_refresh(
     defs: dg.Definitions,
     instance: dg.DagsterInstance,
-    work_dir: Path,
+    settings: Settings,
     *,
     progress: Callable[[str], None] = print,
     tags: Mapping[str, str] | None = None,
@@ -77,10 +78,11 @@ def run_full_refresh(
 ) -> RefreshReport:
     report = RefreshReport()
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    plan: list[tuple[str, str | None]] = [
-        (job_name, key) for job_name, _, partitions in PARTITIONED_SOURCES for key in partitions.get_partition_keys()
-    ] + [(refresh_warehouse_job.name, None)]
-    with refresh_lock(work_dir):
+    with refresh_lock(settings.work_dir):
+        plan: list[tuple[str, str | None]] = [
+            (source.job_name, key) for source in PARTITIONED_SOURCES
+            for key in source.partition_keys(settings, instance)
+        ] + [(refresh_warehouse_job.name, None)]
         for step, (job_name, partition) in enumerate(plan, start=1):
             label = f"{job_name}" + (f" [{partition}]" if partition else "")
             progress(f"[{step}/{len(plan)}] {label} ...")

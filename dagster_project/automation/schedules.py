@@ -14,7 +14,7 @@ from dagster_project.resources import WarehouseResource
 def full_refresh_op(context: dg.OpExecutionContext, warehouse: WarehouseResource) -> None:
     from dagster_project.definitions import defs  # the op runs the jobs these definitions hold
 
-    report = run_full_refresh(defs, context.instance, warehouse.settings().work_dir, progress=context.log.info,
+    report = run_full_refresh(defs, context.instance, warehouse.settings(), progress=context.log.info,
                               tags={"boligsocial/parent_run_id": context.run_id})
     context.log.info(f"full refresh done: {len(report.runs)} runs in {report.seconds:.1f} s")
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from dagster_project.generator.names import PREFIXES, catalogue
 from dagster_project.reference import FUNDING_ROUNDS, focus_areas, municipalities
 
 AREAS_AT_SCALE_1 = 420
@@ -39,16 +40,6 @@ START_WINDOWS = {
 }
 FOCUS_AREAS_PER_PLAN = {"2011-14": (3, 6), "2015-18": (2, 4), "2019-26": (2, 4)}
 
-_PREFIXES = (
-    "Søndre", "Nørre", "Vester", "Øster", "Ege", "Bøge", "Ahorn", "Lærke", "Skov", "Sø", "Å", "Mølle",
-    "Kær", "Hede", "Bakke", "Enge", "Fugle", "Rose", "Hvede", "Æble", "Lykke", "Solhøj", "Tranehøj",
-    "Gellerup", "Tove", "Rønne", "Hjorte", "Ravns", "Stær", "Hasle", "Rød", "Grøn", "Bellahøj", "Tåstrup",
-    "Vangs", "Fjord", "Strand", "Kirke", "Borg", "Krone", "Blåbær", "Tjørne", "Gløde", "Frydens", "Åby",
-)
-_SUFFIXES = (
-    "parken", "gården", "høj", "vang", "haven", "bakken", "engen", "lunden", "toften", "vænget",
-    "marken", "gårdsparken", "bjerg", "planen", "husene", "kvarteret",
-)
 _ORG_FORMS = ("Boligselskabet {}", "Boligforeningen {}", "Almenbo {}", "{} Almennyttige Boligselskab",
               "Boligkontoret {}", "Arbejdernes Boligforening {}")
 
@@ -183,7 +174,7 @@ def _build_areas(rng: np.random.Generator, scale: float) -> tuple[list[HousingOr
                 number = int(rng.integers(1000, 9999))
             used_numbers.add(number)
             form = _ORG_FORMS[int(rng.integers(len(_ORG_FORMS)))]
-            label = muni.name if k == 0 else _PREFIXES[int(rng.integers(len(_PREFIXES)))] + "bo"
+            label = muni.name if k == 0 else PREFIXES[int(rng.integers(len(PREFIXES)))] + "bo"
             org = HousingOrganisation(number, form.format(label), muni.code)
             local_orgs.append(org)
             organisations.append(org)
@@ -208,9 +199,10 @@ def _build_areas(rng: np.random.Generator, scale: float) -> tuple[list[HousingOr
 
 
 def _area_name(rng: np.random.Generator, taken: set[str]) -> str:
+    """A name from the catalogue, unique within the municipality."""
+    names = catalogue()
     while True:
-        name = _PREFIXES[int(rng.integers(len(_PREFIXES)))] + _SUFFIXES[int(rng.integers(len(_SUFFIXES)))]
-        name = name[0].upper() + name[1:]
+        name = names[int(rng.integers(len(names)))]
         if name not in taken:
             taken.add(name)
             return name

@@ -9,6 +9,7 @@ import pytest
 
 from dagster_project.automation.full_refresh import RefreshFailed, run_full_refresh
 from dagster_project.publish.warehouse import current_version
+from dagster_project.settings import get_settings
 from tests.conftest import sha256
 from tests.corruptions import SKELETON_CORRUPTIONS
 
@@ -26,7 +27,7 @@ def test_bad_grant_file_fails_and_publishes_nothing(corruption, refreshed, defs,
     marts = session_env.warehouse_dir / "marts.duckdb"
     before, version = sha256(marts), current_version(session_env.warehouse_dir)
     with pytest.raises(RefreshFailed) as err:
-        run_full_refresh(defs, instance, session_env.work_dir, progress=lambda _m: None, log_level="WARNING")
+        run_full_refresh(defs, instance, get_settings(), progress=lambda _m: None, log_level="WARNING")
     message = str(err.value)
     for fragment in corruption.expected:
         assert fragment in message, f"{fragment!r} not in:\n{message}"

@@ -75,3 +75,15 @@ def test_plans_follow_lbf_rules(denmark):
 def test_names_use_danish_letters(denmark):
     names = " ".join(a.name for a in denmark.areas)
     assert all(ch in names for ch in "æøå")
+
+
+def test_alias_seed_matches_the_name_catalogue():
+    import csv
+
+    from dagster_project.generator.names import alias_rows
+    from dagster_project.settings import REFERENCE_SEEDS_DIR
+
+    with open(REFERENCE_SEEDS_DIR / "ref_area_aliases.csv", encoding="utf-8", newline="") as f:
+        seed = [(r["list_name"], r["register_name"]) for r in csv.DictReader(f)]
+    assert seed == alias_rows()
+    assert len({alias for alias, _ in seed}) == len(seed)
