@@ -147,6 +147,50 @@ def parse_int(text: object, *, name: str, row: int | str, column: str) -> int:
     return int(value)
 
 
+_DECIMAL_COMMA = re.compile(r"^-?\d+(,\d+)?$")
+_DANISH_INTEGER = re.compile(r"^(\d{1,3}(\.\d{3})+|\d+)$")
+
+
+def parse_decimal_comma(text: str, *, name: str, row: int | str, column: str) -> float:
+    """'43,7' -> 43.7. A decimal point ('43.7') breaks the contract: in a Danish file it
+    would be a thousands separator, so it is never guessed at."""
+    value = (text or "").strip()
+    if not _DECIMAL_COMMA.match(value):
+        raise SourceContractError(name, "number with decimal comma like 43,7", row=row, column=column, value=text)
+    return float(value.replace(",", "."))
+
+
+def parse_danish_integer(text: str, *, name: str, row: int | str, column: str) -> int:
+    """'1234' or '1.234' -> 1234."""
+    value = (text or "").strip()
+    if not _DANISH_INTEGER.match(value):
+        raise SourceContractError(name, "whole number like 1234 or 1.234", row=row, column=column, value=text)
+    return int(value.replace(".", ""))
+
+
+def parse_iso_date(text: str, *, name: str, row: int | str, column: str) -> dt.date:
+    """'2014-12-31' -> date(2014, 12, 31)."""
+    value = (text or "").strip()
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise SourceContractError(name, "date as yyyy-mm-dd", row=row, column=column, value=text) from None
+
+
+def parse_iso_timestamp(text: str, *, name: str, row: int | str, column: str) -> dt.datetime:
+    """'2014-12-31T09:15:00' -> datetime, no time zone (as registered, local time)."""
+    value = (text or "").strip()
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", value):
+            raise ValueError
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise SourceContractError(name, "timestamp as yyyy-mm-ddThh:mm:ss", row=row, column=column,
+                                  value=text) from None
+
+
 def require_text(text: object, *, name: str, row: int | str, column: str) -> str:
     value = "" if text is None else str(text).strip()
     if not value:
@@ -232,13 +276,42 @@ def read_delimited(path: Path, landing_dir: Path, columns: dict[str, FieldParser
     ``columns`` maps each contract column to a parser ``(text, file, row, column) -> value``.
     Rows are numbered as lines in the file (header is row 1).
     """
+    table = read_delimited_columns(path, landing_dir, columns, encoding=encoding, delimiter=delimiter)
+    return table.frame(pd.DataFrame(table.values))
+
+
+@dataclass
+class DelimitedColumns:
+    """Parsed columns of a delimited file, before they become a DataFrame: a reader can
+    still drop or replace a column (a CPR number) that must never reach one."""
+
+    name: str
+    path: Path
+    values: dict[str, list]
+    rows: list[int]
+
+    def frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return with_provenance(frame, name=self.name, sha256=sha256_file(self.path), rows=self.rows,
+                               locators=[f"line {r}" for r in self.rows], loaded_at=utc_now())
+
+
+def read_delimited_columns(path: Path, landing_dir: Path, columns: dict[str, FieldParser], *,
+                           encoding: str = "utf-8", delimiter: str = ",",
+                           allow_empty: bool = False) -> DelimitedColumns:
+    """The parsing half of ``read_delimited``. ``encoding='utf-8-sig'`` requires the file to
+    start with a byte order mark; 'utf-8' requires it not to. ``allow_empty``: a header
+    without data rows is valid (a list with no area on it)."""
     name = relative_name(path, landing_dir)
     require_file(path, name)
-    text = decode_text(path.read_bytes(), name, encoding)
-    if encoding.lower().replace("-", "") == "utf8sig":
-        text = text.lstrip("\ufeff")
-    elif text.startswith("\ufeff"):
-        raise SourceContractError(name, f"encoding {encoding} without byte order mark", row=1)
+    data = path.read_bytes()
+    if encoding.lower().replace("-", "").replace("_", "") == "utf8sig":
+        if not data.startswith(b"\xef\xbb\xbf"):
+            raise SourceContractError(name, "encoding UTF-8 with byte order mark (the file has none)", row=1)
+        text = decode_text(data[3:], name, "utf-8")
+    else:
+        text = decode_text(data, name, encoding)
+        if text.startswith("\ufeff"):
+            raise SourceContractError(name, f"encoding {encoding} without byte order mark", row=1)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(reader, None)
     if not header:
@@ -257,8 +330,6 @@ def read_delimited(path: Path, landing_dir: Path, columns: dict[str, FieldParser
         for column, parse in columns.items():
             values[column].append(parse(fields[index[column]], name, row, column))
         rows.append(row)
-    if not rows:
+    if not rows and not allow_empty:
         raise SourceContractError(name, "file must hold at least one data row")
-    frame = pd.DataFrame(values)
-    return with_provenance(frame, name=name, sha256=sha256_file(path), rows=rows,
-                           locators=[f"line {r}" for r in rows], loaded_at=utc_now())
+    return DelimitedColumns(name=name, path=path, values=values, rows=rows)
