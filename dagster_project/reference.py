@@ -71,3 +71,43 @@ def focus_areas(funding_round: str) -> tuple[str, ...]:
     """The indsatsområder of one round, by their Danish names, in LBF's order."""
     rows = [r for r in _rows("ref_focus_areas") if r["funding_round"] == funding_round]
     return tuple(r["focus_area_name"] for r in sorted(rows, key=lambda r: int(r["sort_order"])))
+
+
+# Municipal elections (kommunalvalg) in the years the warehouse covers: every fourth
+# year from 2009. VALGDELTAGELSE_PCT exists only for these years.
+MUNICIPAL_ELECTION_YEARS = (2009, 2013, 2017, 2021, 2025)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    unit: str
+    suppression_allowed: bool
+    election_years_only: bool
+
+
+@cache
+def indicators() -> tuple[Indicator, ...]:
+    return tuple(
+        Indicator(r["indicator_code"], r["indicator_name"], r["unit"], r["suppression_allowed"] == "true",
+                  r["election_years_only"] == "true")
+        for r in _rows("ref_indicators")
+    )
+
+
+def indicator_codes(year: int) -> list[str]:
+    """The indicator codes an indicator file of ``year`` may hold."""
+    return [i.code for i in indicators() if not i.election_years_only or year in MUNICIPAL_ELECTION_YEARS]
+
+
+@cache
+def list_categories(year: int) -> tuple[str, ...]:
+    """The categories a government list of 1 December ``year`` may use."""
+    return tuple(r["category"] for r in _rows("ref_list_categories")
+                 if int(r["first_year"]) <= year <= int(r["last_year"]))
+
+
+@cache
+def activity_codes() -> tuple[str, ...]:
+    return tuple(r["activity_code"] for r in _rows("ref_activities"))

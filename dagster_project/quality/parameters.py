@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from pathlib import Path
 from typing import Any
 
-from dagster_project.reference import focus_areas, funding_rounds, municipalities
+import pyarrow.parquet as pq
+
+from dagster_project.pseudonym import PERSON_KEY_PATTERN
+from dagster_project.reference import (
+    activity_codes,
+    focus_areas,
+    funding_rounds,
+    indicator_codes,
+    list_categories,
+    municipalities,
+)
 
 
 def municipality_codes() -> list[int]:
@@ -28,3 +40,48 @@ def raw_lbf_grants(funding_round: str) -> dict[str, Any]:
 
 def raw_register_areas() -> dict[str, Any]:
     return {"municipality_codes": municipality_codes()}
+
+
+def municipality_names() -> list[str]:
+    return [m.name for m in municipalities()]
+
+
+def raw_area_lists(year: int) -> dict[str, Any]:
+    return {
+        "list_year_set": [year],
+        "municipality_names": municipality_names(),
+        "categories": list(list_categories(year)),
+    }
+
+
+def raw_area_indicators(year: int) -> dict[str, Any]:
+    return {"year_set": [year], "indicator_codes": indicator_codes(year)}
+
+
+def raw_participant_registrations(funding_round: str, year: int, raw_dir: Path) -> dict[str, Any]:
+    """Plans of the round come from the gated grants of that round in the raw layer, so a
+    registration for a plan LBF never funded in the round fails the gate."""
+    spec = funding_rounds()[funding_round]
+    grants = raw_dir / "raw_lbf_grants" / f"{funding_round}.parquet"
+    plan_ids = sorted(set(pq.read_table(grants, columns=["plan_id"]).column("plan_id").to_pylist())) \
+        if grants.is_file() else []
+    return {
+        "funding_round_set": [funding_round],
+        "year_set": [year],
+        "plan_ids": plan_ids,
+        "activity_codes": list(activity_codes()),
+        "person_key_pattern": PERSON_KEY_PATTERN,
+        # A participation starts in the file's year, within the round's period.
+        "earliest_start": max(dt.date(year, 1, 1), spec.earliest_start),
+        "latest_start": min(dt.date(year, 12, 31), spec.latest_end),
+        "latest_end": spec.latest_end,
+    }
+
+
+def raw_person_years(year: int) -> dict[str, Any]:
+    return {"year_set": [year], "latest_birth_year": year, "person_key_pattern": PERSON_KEY_PATTERN}
+
+
+def raw_statbank_folk1a() -> dict[str, Any]:
+    # '000' is all of Denmark; kommunekoder are three digits with leading zeros.
+    return {"area_codes": ["000", *(f"{code:03d}" for code in municipality_codes())]}
