@@ -65,6 +65,10 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         _say(f"no landing directory at {settings.landing_dir}: run with --generate for the embedded default")
         return 2
     ensure_dagster_home()
+    from dagster_project.pseudonym import demo_key_warning
+
+    if warning := demo_key_warning():
+        _say(f"[refresh] WARNING: {warning}")
     cmd_manifest(args)
     import dagster as dg
 
@@ -92,7 +96,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     version = current_version(settings.warehouse_dir)
     marts = settings.warehouse_dir / "marts.duckdb"
     duckdb_cli = Path(sys.executable).parent / "duckdb"
-    _say(f"\nRefresh done in {time.perf_counter() - started:.0f} s ({len(report.runs)} Dagster runs).")
+    skipped = f", {len(report.skipped)} partitions skipped for want of a landing file" if report.skipped else ""
+    _say(f"\nRefresh done in {time.perf_counter() - started:.0f} s ({len(report.runs)} Dagster runs{skipped}).")
     _say(f"Published version {version} (previous: {before or 'none'}).")
     _say(f"\nPublished warehouse: {marts}")
     _say(f"  restricted:        {settings.warehouse_dir / 'restricted.duckdb'}")

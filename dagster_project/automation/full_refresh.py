@@ -18,7 +18,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.automation.jobs import PARTITIONED_SOURCES, refresh_warehouse_job
+from dagster_project.automation.jobs import PARTITIONED_SOURCES, PlannedRun, refresh_warehouse_job
 from dagster_project.settings import Settings
 
 
@@ -42,6 +42,7 @@ class RunSummary:
 @dataclass
 class RefreshReport:
     runs: list[RunSummary] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "<job> [<partition>]: why"
 
     @property
     def seconds(self) -> float:
@@ -79,16 +80,18 @@ def run_full_refresh(
     report = RefreshReport()
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     with refresh_lock(settings.work_dir):
-        plan: list[tuple[str, str | None]] = [
-            (source.job_name, key) for source in PARTITIONED_SOURCES
-            for key in source.partition_keys(settings, instance)
-        ] + [(refresh_warehouse_job.name, None)]
-        for step, (job_name, partition) in enumerate(plan, start=1):
-            label = f"{job_name}" + (f" [{partition}]" if partition else "")
+        plan = [run for source in PARTITIONED_SOURCES for run in source.plan(settings, instance)]
+        plan.append(PlannedRun(refresh_warehouse_job.name, None))
+        for step, planned in enumerate(plan, start=1):
+            label = planned.job_name + (f" [{planned.partition}]" if planned.partition else "")
+            if planned.skip:
+                progress(f"[{step}/{len(plan)}] {label} skipped: {planned.skip}")
+                report.skipped.append(f"{label}: {planned.skip}")
+                continue
             progress(f"[{step}/{len(plan)}] {label} ...")
             started = time.perf_counter()
-            result = defs.resolve_job_def(job_name).execute_in_process(
-                instance=instance, partition_key=partition, raise_on_error=False, tags=dict(tags or {}),
+            result = defs.resolve_job_def(planned.job_name).execute_in_process(
+                instance=instance, partition_key=planned.partition, raise_on_error=False, tags=dict(tags or {}),
                 run_config=run_config)
             seconds = time.perf_counter() - started
             if not result.success:

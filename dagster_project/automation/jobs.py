@@ -1,7 +1,7 @@
 """Jobs. A partitioned raw source is ingested by its own job, one run per partition;
-everything unpartitioned (registers, dbt, gates, publish) runs in `refresh_warehouse`.
-Dagster runs one partitions definition per run, so a full refresh is a sequence of
-runs: see full_refresh.py."""
+everything unpartitioned (registers, Statbank, dbt, gates, publish) runs in
+`refresh_warehouse`. Dagster runs one partitions definition per run, so a full refresh is
+a sequence of runs: see full_refresh.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from dagster_project.settings import Settings
+from dagster_project.sources.indicators.assets import INDICATOR_YEAR_PARTITIONS, raw_area_indicators
+from dagster_project.sources.indicators.readers import indicator_file
 from dagster_project.sources.lbf.assets import FUNDING_ROUND_PARTITIONS, raw_lbf_grants
+from dagster_project.sources.lists.assets import LIST_YEAR_PARTITIONS, raw_area_lists
+from dagster_project.sources.lists.readers import list_file
+from dagster_project.sources.panel.assets import PANEL_YEAR_PARTITIONS, raw_person_years
+from dagster_project.sources.panel.readers import panel_file
+from dagster_project.sources.participants.assets import REGISTRATION_PARTITIONS, raw_participant_registrations
+from dagster_project.sources.participants.readers import landing_keys
 
 
 def _all_keys(partitions: dg.PartitionsDefinition) -> Callable[[Settings, dg.DagsterInstance], list[str]]:
@@ -19,18 +27,38 @@ def _all_keys(partitions: dg.PartitionsDefinition) -> Callable[[Settings, dg.Dag
 
 
 @dataclass(frozen=True)
+class PlannedRun:
+    job_name: str
+    partition: str | None
+    skip: str | None = None  # why the full refresh does not run it
+
+
+@dataclass(frozen=True)
 class PartitionedSource:
     """A partitioned raw source: its ingestion job, and which partition keys a full refresh
     ingests (by default every key; a source with dynamic partitions registers the keys of
-    the files in the landing directory first)."""
+    the files in the landing directory first). With ``landing_file`` (partition key ->
+    landing file), a partition whose file is absent is skipped, not failed: yearly files
+    arrive over time, and a year not delivered yet is not an error."""
 
     job_name: str
     asset: dg.AssetsDefinition
     partitions_def: dg.PartitionsDefinition
     keys: Callable[[Settings, dg.DagsterInstance], list[str]] = field(default=None)  # type: ignore[assignment]
+    landing_file: Callable[[str], str] | None = None
+
+    def plan(self, settings: Settings, instance: dg.DagsterInstance) -> list[PlannedRun]:
+        planned = []
+        for key in (self.keys or _all_keys(self.partitions_def))(settings, instance):
+            skip = None
+            if self.landing_file and not (settings.landing_dir / self.landing_file(key)).is_file():
+                skip = f"no landing file {self.landing_file(key)}"
+            planned.append(PlannedRun(self.job_name, key, skip))
+        return planned
 
     def partition_keys(self, settings: Settings, instance: dg.DagsterInstance) -> list[str]:
-        return (self.keys or _all_keys(self.partitions_def))(settings, instance)
+        """The keys a full refresh runs (those it does not skip)."""
+        return [p.partition for p in self.plan(settings, instance) if not p.skip]
 
     def job(self) -> dg.UnresolvedAssetJobDefinition:
         return dg.define_asset_job(
@@ -41,12 +69,36 @@ class PartitionedSource:
         )
 
 
-# Every partitioned raw source, in ingestion order.
+def register_registration_files(settings: Settings, instance: dg.DagsterInstance) -> list[str]:
+    """Add a dynamic partition for every registrations file in the landing directory that
+    has none yet; return the keys of the files present."""
+    keys = landing_keys(settings.landing_dir)
+    name = REGISTRATION_PARTITIONS.name
+    new = [k for k in keys if not instance.has_dynamic_partition(name, k)]
+    if new:
+        instance.add_dynamic_partitions(name, new)
+    return keys
+
+
+# Every partitioned raw source, in ingestion order: the registrations' gate reads the
+# gated grants of their round, so grants come first.
 PARTITIONED_SOURCES = [
     PartitionedSource("ingest_lbf_grants", raw_lbf_grants, FUNDING_ROUND_PARTITIONS),
+    PartitionedSource("ingest_area_lists", raw_area_lists, LIST_YEAR_PARTITIONS, landing_file=list_file),
+    PartitionedSource("ingest_area_indicators", raw_area_indicators, INDICATOR_YEAR_PARTITIONS,
+                      landing_file=indicator_file),
+    PartitionedSource("ingest_participant_registrations", raw_participant_registrations, REGISTRATION_PARTITIONS,
+                      keys=register_registration_files),
+    PartitionedSource("ingest_person_years", raw_person_years, PANEL_YEAR_PARTITIONS, landing_file=panel_file),
 ]
 
 ingest_jobs = [source.job() for source in PARTITIONED_SOURCES]
+INGEST_JOBS = {job.name: job for job in ingest_jobs}
+
+
+def ingest_job_of(asset: dg.AssetsDefinition) -> str:
+    return next(s.job_name for s in PARTITIONED_SOURCES if s.asset is asset)
+
 
 refresh_warehouse_job = dg.define_asset_job(
     "refresh_warehouse",

@@ -48,13 +48,19 @@ def ingest(
     raw_dir: Path,
     files: Sequence[Path],
     read: Callable[[], pd.DataFrame],
-    parameters: Mapping[str, Any] | None = None,
+    parameters: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
     column_labels: Mapping[str, str] | None = None,
+    subject: str | None = None,
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    """Yield the materialization and check result of one gated raw partition."""
+    """Yield the materialization and check result of one gated raw partition.
+
+    ``files`` are the landing files read; a source that is not a file (an API answer)
+    passes none and names itself in ``subject``: its provenance is then taken from the
+    frame's ``_source_file`` and ``_source_sha256``.
+    """
     started = time.perf_counter()
     names = [relative_name(f, landing_dir) for f in files]
-    subject = ", ".join(names)
+    subject = subject or ", ".join(names)
     context.log.info(f"reading {subject}" + (f" for partition {partition}" if partition else ""))
     try:
         frame = read()
@@ -66,7 +72,11 @@ def ingest(
         ) from None
     read_seconds = time.perf_counter() - started
 
+    if callable(parameters):
+        parameters = parameters()
+    gate_started = time.perf_counter()
     gate = validate_frame(frame, asset, subject=subject, parameters=parameters, column_labels=column_labels)
+    gate_seconds = time.perf_counter() - gate_started
     check = dg.AssetCheckResult(
         check_name=RAW_CHECK_NAME,
         passed=gate.success,
@@ -80,8 +90,12 @@ def ingest(
         raise dg.Failure(description=f"{asset}{f' [{partition}]' if partition else ''}: {gate.message()}",
                          metadata={"asset": asset, "partition": partition or "", "suite": gate.suite})
 
-    sources = [{"file": name, "sha256": sha256_file(path), "bytes": path.stat().st_size}
-               for name, path in zip(names, files, strict=True)]
+    if files:
+        sources = [{"file": name, "sha256": sha256_file(path), "bytes": path.stat().st_size}
+                   for name, path in zip(names, files, strict=True)]
+    else:
+        sources = [{"file": file, "sha256": sha, "bytes": None} for file, sha in
+                   frame[["_source_file", "_source_sha256"]].drop_duplicates().itertuples(index=False)]
     sidecar = {
         "asset": asset,
         "partition": partition,
@@ -101,10 +115,11 @@ def ingest(
             "partition": partition or "(unpartitioned)",
             "source_files": dg.MetadataValue.json(sources),
             "source_sha256": ", ".join(s["sha256"] for s in sources),
-            "source_bytes": sum(s["bytes"] for s in sources),
+            "source_bytes": sum(s["bytes"] or 0 for s in sources),
             "raw_path": dg.MetadataValue.path(str(path)),
             "code_revision": code_revision(),
             "read_seconds": round(read_seconds, 3),
+            "gate_seconds": round(gate_seconds, 3),
             "gate": gate.headline(),
         }
     )
