@@ -6,6 +6,7 @@ import dagster as dg
 
 from dagster_project.dbt.project import dbt_project
 from dagster_project.publish.warehouse import PublishedTable, publish
+from dagster_project.quality.checks import mart_suites
 from dagster_project.resources import WarehouseResource
 from dagster_project.sources.common import RawStore
 from dagster_project.sources.ingest import OWNERS
@@ -40,8 +41,16 @@ def _checks_of_run(context: dg.AssetExecutionContext) -> list[dict]:
     return checks
 
 
+def gated_assets() -> list[str]:
+    """Assets with a blocking mart-style suite that are not published themselves (such as
+    int_area_lists__resolved): publishing depends on them, so that their gate, too, stops
+    the publish when it fails."""
+    published = {t.name for t in PUBLISHED_TABLES}
+    return sorted({s["meta"]["dagster"]["asset"] for s in mart_suites()} - published)
+
+
 @dg.asset(
-    deps=[dg.AssetKey(t.name) for t in PUBLISHED_TABLES],
+    deps=[dg.AssetKey(t.name) for t in PUBLISHED_TABLES] + [dg.AssetKey(name) for name in gated_assets()],
     group_name="publish",
     kinds={"duckdb", "parquet"},
     owners=OWNERS,

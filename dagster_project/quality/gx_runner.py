@@ -48,6 +48,7 @@ class ExpectationOutcome:
     failing_values: list[Any] = field(default_factory=list)
     failing_rows: list[dict[str, Any]] = field(default_factory=list)
     observed: Any = None
+    show_rows: int = 5  # failing rows named in the message (meta.show_rows of the expectation)
 
     @property
     def status(self) -> str:
@@ -114,7 +115,7 @@ def describe(o: ExpectationOutcome, subject: str, column_labels: Mapping[str, st
     if o.errored:
         return f"{subject}, {column}: rule '{o.rule}' could not be evaluated (expectation error: {o.error})"
     if o.failing_rows:
-        shown = o.failing_rows[:5]
+        shown = o.failing_rows[:o.show_rows]
         files = list(dict.fromkeys(str(r["_source_file"]) for r in shown if "_source_file" in r)) or [subject]
         places = [str(r["_source_locator"]) for r in shown if "_source_locator" in r]
         where = ", ".join(files + places)
@@ -193,6 +194,7 @@ def _outcome(result) -> ExpectationOutcome:
         failing_values=[_plain(v) for v in (info.get("partial_unexpected_list") or [])[:SAMPLE_ROWS]],
         failing_rows=rows,
         observed=_plain(info.get("observed_value")),
+        show_rows=int((config.meta or {}).get("show_rows", 5)),
     )
 
 
