@@ -7,19 +7,31 @@ from dagster_dbt import DbtCliResource
 
 from dagster_project.automation.jobs import ingest_jobs, refresh_warehouse_job
 from dagster_project.automation.schedules import full_refresh_job, monthly_full_refresh
+from dagster_project.automation.sensors import landing_sensor, refresh_after_landing
 from dagster_project.dbt.assets import dbt_models
 from dagster_project.dbt.project import dbt_executable, dbt_project
 from dagster_project.publish.assets import published_warehouse
 from dagster_project.quality.checks import mart_checks
 from dagster_project.resources import WarehouseResource
+from dagster_project.sources.indicators.assets import raw_area_indicators
 from dagster_project.sources.lbf.assets import raw_lbf_grants
+from dagster_project.sources.lists.assets import raw_area_lists
+from dagster_project.sources.panel.assets import raw_person_years
+from dagster_project.sources.participants.assets import raw_participant_registrations
 from dagster_project.sources.register.assets import raw_register_areas, raw_register_estates
+from dagster_project.sources.statbank.assets import raw_statbank_folk1a
+
+RAW_ASSETS = [
+    raw_lbf_grants, raw_register_areas, raw_register_estates, raw_area_lists, raw_area_indicators,
+    raw_participant_registrations, raw_person_years, raw_statbank_folk1a,
+]
 
 defs = dg.Definitions(
-    assets=[raw_lbf_grants, raw_register_areas, raw_register_estates, dbt_models, published_warehouse],
+    assets=[*RAW_ASSETS, dbt_models, published_warehouse],
     asset_checks=mart_checks(),
     jobs=[*ingest_jobs, refresh_warehouse_job, full_refresh_job],
     schedules=[monthly_full_refresh],
+    sensors=[landing_sensor, refresh_after_landing],
     resources={
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
         "warehouse": WarehouseResource(),
