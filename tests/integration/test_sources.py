@@ -1,0 +1,183 @@
+"""Every source through a full refresh of the small embedded default: raw partitions with
+provenance, the dbt staging of S3-S7, and no CPR number anywhere: not in the raw layer,
+the build database, the published warehouse, nor the runs' logs."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from dagster_project.automation.full_refresh import failure_message
+from dagster_project.automation.jobs import PARTITIONED_SOURCES
+from dagster_project.publish.warehouse import current_version
+from dagster_project.settings import get_settings
+from dagster_project.sources.common import RawStore
+from dagster_project.sources.participants.assets import REGISTRATION_PARTITIONS
+from dagster_project.sources.participants.readers import landing_keys
+from tests.conftest import sha256
+
+pytestmark = pytest.mark.slow
+
+CPR_SHAPED = re.compile(r"\d{6}-?\d{4}")
+NEW_ASSETS = ("raw_area_lists", "raw_area_indicators", "raw_participant_registrations", "raw_person_years",
+              "raw_statbank_folk1a")
+
+
+def test_every_source_lands_in_the_raw_layer_with_provenance(refreshed, session_env, instance):
+    settings = get_settings()
+    sidecars = RawStore(settings.raw_dir).sidecars()
+    by_asset: dict[str, list[dict]] = {}
+    for sidecar in sidecars:
+        by_asset.setdefault(sidecar["asset"], []).append(sidecar)
+    assert set(NEW_ASSETS) <= set(by_asset)
+    for asset in NEW_ASSETS:
+        for sidecar in by_asset[asset]:
+            assert sidecar["gate"]["passed"] and sidecar["run_id"]
+            for source in sidecar["sources"]:
+                landing = session_env.landing_dir / source["file"]
+                assert source["sha256"] == sha256(landing), source["file"]
+    # Every registrations file is a dynamic partition, ingested.
+    keys = landing_keys(session_env.landing_dir)
+    assert keys and set(keys) <= set(instance.get_dynamic_partitions(REGISTRATION_PARTITIONS.name))
+    assert sorted(s["partition"] for s in by_asset["raw_participant_registrations"]) == keys
+    # A yearly partition is ingested exactly when its landing file exists.
+    for source in PARTITIONED_SOURCES:
+        planned = source.plan(settings, instance)
+        ingested = {s["partition"] for s in by_asset.get(source.asset.key.to_user_string(), [])}
+        assert ingested == {p.partition for p in planned if not p.skip}, source.job_name
+        assert all("no landing file" in p.skip for p in planned if p.skip)
+
+
+def test_staging_models_read_every_source(refreshed, session_env):
+    with duckdb.connect(str(get_settings().build_db), read_only=True) as con:
+        counts = {name: con.sql(f"select count(*) from staging.{name}").fetchone()[0] for name in (
+            "stg_lists__area_lists", "stg_indicators__area_indicators", "stg_participants__registrations",
+            "stg_panel__person_years", "stg_statbank__folk1a")}
+        suppressed = con.sql("select count(*), count(value) from staging.stg_indicators__area_indicators "
+                             "where is_suppressed").fetchone()
+        resolved = con.sql("select count(*), count(area_id) from intermediate.int_area_lists__resolved").fetchone()
+        orphans = con.sql("select count(*) from staging.stg_participants__registrations r "
+                          "anti join staging.stg_panel__person_years p using (person_key)").fetchone()[0]
+    assert all(counts.values()), counts
+    assert suppressed[0] > 0 and suppressed[1] == 0  # '..' is NULL, never 0
+    assert resolved[0] == resolved[1]
+    assert orphans < counts["stg_participants__registrations"]  # keys join across sources
+
+
+def _text_values(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> list[str]:
+    hits = []
+    for column in columns:
+        hits += [f"{relation}.{column}: {v}" for (v,) in con.sql(
+            f"select distinct \"{column}\"::varchar from {relation} "
+            f"where regexp_matches(\"{column}\"::varchar, '\\d{{6}}-?\\d{{4}}') limit 3").fetchall()]
+    return hits
+
+
+def _scan_database(path) -> tuple[int, list[str]]:
+    hits, scanned = [], 0
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.sql("select table_schema, table_name from information_schema.tables "
+                         "where table_schema not in ('information_schema', 'pg_catalog')").fetchall()
+        for schema, table in tables:
+            columns = [c for (c,) in con.sql(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+                "and data_type in ('VARCHAR', 'JSON')", params=[schema, table]).fetchall()]
+            scanned += len(columns)
+            hits += _text_values(con, f'"{schema}"."{table}"', columns)
+    return scanned, hits
+
+
+def test_no_cpr_shaped_value_in_any_text_column_anywhere(refreshed, session_env):
+    settings = get_settings()
+    scanned, hits = 0, []
+    for db in (settings.build_db, settings.warehouse_dir / "marts.duckdb", settings.warehouse_dir / "restricted.duckdb"):
+        n, found = _scan_database(db)
+        scanned, hits = scanned + n, hits + found
+    for parquet in [*settings.raw_dir.glob("*/*.parquet"), *(settings.warehouse_dir / "parquet").glob("*.parquet")]:
+        schema = pq.read_schema(parquet)
+        assert "cpr" not in schema.names, parquet
+        columns = [f.name for f in schema if str(f.type) in ("string", "large_string")]
+        scanned += len(columns)
+        hits += _text_values(duckdb.connect(), f"read_parquet('{parquet}')", columns)
+    assert scanned > 100 and hits == []
+    # The scan can fail: the landing files hold CPR-shaped numbers that it finds.
+    landing = session_env.landing_dir / "deltagere"
+    assert CPR_SHAPED.search(next(landing.glob("*/*.csv")).read_text(encoding="utf-8"))
+
+
+def test_no_cpr_number_in_the_logs_of_any_run(refreshed, instance, session_env):
+    cprs = set()
+    for path in session_env.landing_dir.glob("deltagere/*/*.csv"):
+        cprs |= {line.split(",")[0] for line in path.read_text(encoding="utf-8").splitlines()[1:]}
+    assert cprs
+    warned = False
+    for run in refreshed.runs:
+        for record in instance.all_logs(run.run_id):
+            text = record.user_message + json.dumps(str(record.dagster_event or ""))
+            leaked = {c for c in cprs if c in text or c.replace("-", "") in text}
+            assert not leaked, (run.label, record.user_message[:200])
+            warned |= "BOLIGSOCIAL_PSEUDONYM_KEY is not set" in record.user_message
+    assert warned  # the demo key is in use, and every run that pseudonymises says so
+
+
+def test_a_list_name_that_resolves_to_no_area_fails_with_name_file_and_line(refreshed, defs, instance, session_env,
+                                                                              tmp_path, monkeypatch):
+    """The resolution gate is blocking: the refresh fails and the published warehouse stays."""
+    settings = get_settings()
+    landing, work = tmp_path / "landing", tmp_path / "work"
+    shutil.copytree(session_env.landing_dir, landing)
+    shutil.copytree(settings.work_dir, work, ignore=shutil.ignore_patterns(".refresh.lock"))
+    lists = sorted(landing.glob("lister/liste_*.csv"))
+    target = next(p for p in lists if len(p.read_bytes().decode("utf-8-sig").splitlines()) > 1)
+    lines = target.read_bytes().decode("utf-8-sig").split("\r\n")
+    fields = lines[1].split(";")
+    fields[0] = "Ukendtparken"
+    lines[1] = ";".join(fields)
+    target.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8"))
+    monkeypatch.setenv("BOLIGSOCIAL_LANDING_DIR", str(landing))
+    monkeypatch.setenv("BOLIGSOCIAL_WORK_DIR", str(work))
+    year = target.stem.split("_")[1]
+
+    marts = session_env.warehouse_dir / "marts.duckdb"
+    before, version = sha256(marts), current_version(session_env.warehouse_dir)
+    ingest = defs.resolve_job_def("ingest_area_lists").execute_in_process(instance=instance, partition_key=year)
+    assert ingest.success  # the raw gate cannot know the register
+    # Only the warehouse run: the raw layer in the work copy is otherwise complete.
+    result = defs.resolve_job_def("refresh_warehouse").execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    message = failure_message(result)
+    assert "int_area_lists__resolved:gx_area_list_names_resolve" in message
+    assert f"'Ukendtparken' ({fields[1]}, lister/liste_{year}.csv line 2): no area of that name in the kommune" in message
+    assert sha256(marts) == before and current_version(session_env.warehouse_dir) == version
+
+
+def test_a_malformed_cpr_fails_its_partition_masked_everywhere(refreshed, defs, instance, session_env, tmp_path,
+                                                              monkeypatch):
+    landing, work = tmp_path / "landing", tmp_path / "work"
+    shutil.copytree(session_env.landing_dir, landing)
+    (work / "raw").mkdir(parents=True)
+    shutil.copytree(get_settings().raw_dir / "raw_lbf_grants", work / "raw" / "raw_lbf_grants")
+    path = sorted(landing.glob("deltagere/*/registreringer_*.csv"))[0]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    bad = "3" + lines[2][1:6] + lines[2][7:11]  # day 3x and no dash: 10 digits, CPR-shaped
+    lines[2] = bad + lines[2][11:]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv("BOLIGSOCIAL_LANDING_DIR", str(landing))
+    monkeypatch.setenv("BOLIGSOCIAL_WORK_DIR", str(work))
+    key = f"{path.parent.name}_{path.stem.split('_')[1]}"
+
+    result = defs.resolve_job_def("ingest_participant_registrations").execute_in_process(
+        instance=instance, partition_key=key, raise_on_error=False)
+    assert not result.success
+    message = failure_message(result)
+    relative = path.relative_to(landing).as_posix()
+    assert f"{relative}, row 3, column 'cpr'" in message and "******-****" in message
+    assert bad not in message
+    for record in instance.all_logs(result.run_id):
+        assert bad not in record.user_message + str(record.dagster_event or "")
+    assert not (work / "raw" / "raw_participant_registrations").exists()
