@@ -74,7 +74,7 @@ def focus_areas(funding_round: str) -> tuple[str, ...]:
 
 
 # Municipal elections (kommunalvalg) in the years the warehouse covers: every fourth
-# year from 2009. VALGDELTAGELSE_PCT exists only for these years.
+# year from 2009. VALGDELTAGELSE_PCT has a value only in these years.
 MUNICIPAL_ELECTION_YEARS = (2009, 2013, 2017, 2021, 2025)
 
 
@@ -96,9 +96,10 @@ def indicators() -> tuple[Indicator, ...]:
     )
 
 
-def indicator_codes(year: int) -> list[str]:
-    """The indicator codes an indicator file of ``year`` may hold."""
-    return [i.code for i in indicators() if not i.election_years_only or year in MUNICIPAL_ELECTION_YEARS]
+def indicator_codes() -> list[str]:
+    """The indicator codes an indicator file may hold. Every file holds every indicator;
+    one published only in election years is '..' in the others."""
+    return [i.code for i in indicators()]
 
 
 @cache

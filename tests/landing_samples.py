@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dagster_project.reference import indicator_codes, municipalities
+from dagster_project.reference import MUNICIPAL_ELECTION_YEARS, indicator_codes, municipalities
 from dagster_project.settings import REFERENCE_SEEDS_DIR
 
 LIST_HEADER = ("Område;Kommune;Beboere;Uden for arbejde/uddannelse (%);Dømte ift. landsgennemsnit;"
@@ -72,12 +72,14 @@ def write_indicators(landing: Path, year: int, rows: Iterable[tuple[str, str, st
 
 
 def indicator_rows(area_ids: Sequence[str], year: int) -> list[tuple[str, str, str]]:
-    """Every indicator of the year for every area; a few suppressed ('..')."""
+    """Every indicator for every area; a few suppressed ('..'), turnout only in election years."""
     rows = []
     for i, area in enumerate(area_ids):
-        for j, code in enumerate(indicator_codes(year)):
+        for j, code in enumerate(indicator_codes()):
             if code == "BEBOERE":
                 value = str(1200 + 37 * i)
+            elif code == "VALGDELTAGELSE_PCT" and year not in MUNICIPAL_ELECTION_YEARS:
+                value = ".."
             elif (i + j) % 11 == 5:
                 value = ".."
             elif code == "DOEMTE_RATIO":

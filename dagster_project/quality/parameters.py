@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 
 from dagster_project.pseudonym import PERSON_KEY_PATTERN
 from dagster_project.reference import (
+    MUNICIPAL_ELECTION_YEARS,
     activity_codes,
     focus_areas,
     funding_rounds,
@@ -55,7 +56,8 @@ def raw_area_lists(year: int) -> dict[str, Any]:
 
 
 def raw_area_indicators(year: int) -> dict[str, Any]:
-    return {"year_set": [year], "indicator_codes": indicator_codes(year)}
+    return {"year_set": [year], "indicator_codes": indicator_codes(),
+            "election_years": list(MUNICIPAL_ELECTION_YEARS)}
 
 
 def raw_participant_registrations(funding_round: str, year: int, raw_dir: Path) -> dict[str, Any]:

@@ -49,10 +49,13 @@ def test_suppressed_residents_fail_the_gate_with_file_line_and_column(tmp_path):
 
 def test_turnout_only_in_election_years_and_tid_must_be_the_files_year(tmp_path):
     rows = [("BO101-01", "BEBOERE", "1234"), ("BO101-01", "VALGDELTAGELSE_PCT", "45,1")]
+    assert _gate(read_area_indicators(write_indicators(tmp_path, 2013, rows), tmp_path), 2013).success
     gate = _gate(read_area_indicators(write_indicators(tmp_path, 2014, rows), tmp_path), 2014)
-    assert [o.column for o in gate.failed] == ["indikator"]
-    gate = _gate(read_area_indicators(write_indicators(tmp_path, 2013, rows, tid=2012), tmp_path), 2013)
-    assert [o.column for o in gate.failed] == ["tid"]
+    assert [o.rule for o in gate.failed] == ["voter turnout has a value only in a municipal election year ('..' otherwise)"]
+    suppressed = [rows[0], ("BO101-01", "VALGDELTAGELSE_PCT", "..")]
+    assert _gate(read_area_indicators(write_indicators(tmp_path, 2014, suppressed), tmp_path), 2014).success
+    gate = _gate(read_area_indicators(write_indicators(tmp_path, 2014, suppressed, tid=2012), tmp_path), 2014)
+    assert [o.rule for o in gate.failed] == ["TID is the year of the file"]
 
 
 def test_a_share_over_100_fails(tmp_path):
