@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 PROVENANCE_COLUMNS = ("_source_file", "_source_sha256", "_source_row", "_source_locator", "_loaded_at")
@@ -201,8 +202,11 @@ def require_text(text: object, *, name: str, row: int | str, column: str) -> str
 def with_provenance(frame: pd.DataFrame, *, name: str, sha256: str, rows: Iterable[int],
                     locators: Iterable[str], loaded_at: dt.datetime) -> pd.DataFrame:
     frame = frame.copy()
-    frame["_source_file"] = name
-    frame["_source_sha256"] = sha256
+    # One value per file: categorical, so a large frame holds it once (and a Parquet
+    # dictionary column on disk).
+    codes = np.zeros(len(frame), dtype=np.int8)
+    frame["_source_file"] = pd.Categorical.from_codes(codes, categories=[name])
+    frame["_source_sha256"] = pd.Categorical.from_codes(codes, categories=[sha256])
     frame["_source_row"] = pd.array(list(rows), dtype="int64")
     frame["_source_locator"] = list(locators)
     frame["_loaded_at"] = pd.Timestamp(loaded_at).tz_localize(None) if loaded_at.tzinfo else pd.Timestamp(loaded_at)

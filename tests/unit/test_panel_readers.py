@@ -25,7 +25,8 @@ def test_panel_year_is_read_with_types_keys_and_row_numbers(tmp_path):
     frame = read_person_years(write_person_years(tmp_path, 2016, rows), tmp_path)
     assert len(frame) == 40 and "cpr" not in frame.columns
     assert frame["person_key"].iloc[0] == person_key(rows["cpr"][0])
-    assert str(frame["aar"].dtype) == "Int32" and str(frame["fritidsjob"].dtype) == "boolean"
+    assert str(frame["aar"].dtype) == "int32" and str(frame["fritidsjob"].dtype) == "boolean"
+    assert str(frame["herkomst"].dtype) == "category"
     assert frame["fritidsjob"].isna().sum() == sum(v is None for v in rows["fritidsjob"])
     assert frame["boligomraade_id"].isna().sum() == 4
     assert frame["_source_locator"].iloc[[0, -1]].tolist() == ["row 1", "row 40"]
@@ -37,7 +38,18 @@ def test_integers_of_any_width_are_read_as_int32(tmp_path):
     path = write_person_years(tmp_path, 2016, person_year_rows(2016, 5, AREAS),
                               types={"aar": pa.int64(), "foedselsaar": pa.int16()})
     frame = read_person_years(path, tmp_path)
-    assert str(frame["aar"].dtype) == "Int32" and str(frame["foedselsaar"].dtype) == "Int32"
+    assert str(frame["aar"].dtype) == "int32" and str(frame["foedselsaar"].dtype) == "int32"
+
+
+def test_a_missing_year_of_birth_stays_null_for_the_gate(tmp_path):
+    rows = person_year_rows(2016, 5, AREAS)
+    rows["foedselsaar"][1] = None
+    rows["koen"][2] = None
+    frame = read_person_years(write_person_years(tmp_path, 2016, rows), tmp_path)
+    assert str(frame["foedselsaar"].dtype) == "Int32" and frame["foedselsaar"].isna().sum() == 1
+    gate = _gate(frame, 2016)
+    assert {(o.column, o.expectation) for o in gate.failed} == {
+        ("foedselsaar", "expect_column_values_to_not_be_null"), ("koen", "expect_column_values_to_not_be_null")}
 
 
 @pytest.mark.parametrize(("column", "arrow_type", "kind"), [

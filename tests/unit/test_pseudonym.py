@@ -89,3 +89,13 @@ def test_a_short_key_is_refused_without_showing_it(monkeypatch):
     with pytest.raises(PseudonymKeyError) as err:
         pseudonym_key()
     assert "short-key" not in str(err.value)
+
+
+@pytest.mark.parametrize("key", [b"k" * 16, b"a-secret-key-of-some-length", b"x" * 64, b"y" * 100])
+def test_keys_are_hmac_sha256_truncated_to_128_bits(key):
+    import hashlib
+    import hmac
+
+    for cpr in ("610190-1234", "311299-0001"):
+        expected = hmac.new(key, cpr.encode(), hashlib.sha256).hexdigest()[:32]
+        assert person_key(cpr, key).replace("-", "") == expected

@@ -64,6 +64,9 @@ _KIND = {
 }
 # Nullable columns stay nullable in pandas (not object, not float-for-bool).
 _PANDAS_TYPES = {pa.bool_(): pd.BooleanDtype(), pa.int32(): pd.Int32Dtype()}
+# Few distinct values: categorical, which keeps the gate's row filters cheap (about a
+# third of its time on a panel year) and is written as a Parquet dictionary column.
+_CATEGORICAL = ("koen", "herkomst", "boligomraade_id")
 
 
 def panel_file(year: str | int) -> str:
@@ -96,6 +99,11 @@ def read_person_years(path: Path, landing_dir: Path) -> pd.DataFrame:
     del table
     arrow = pa.table({"person_key": keys, **columns})
     frame = arrow.to_pandas(types_mapper=_PANDAS_TYPES.get)
+    for column in ("aar", "foedselsaar"):
+        if not frame[column].hasnans:  # nulls stay visible to the gate's not-null rule
+            frame[column] = frame[column].astype("int32")
+    for column in _CATEGORICAL:
+        frame[column] = frame[column].astype("category")
     n = len(frame)
     if n == 0:
         raise SourceContractError(name, "file must hold at least one person-year")
