@@ -11,6 +11,9 @@ assets, the dbt profile and the command line agree on where things are.
 | BOLIGSOCIAL_WAREHOUSE_DIR    | $DATA_DIR/warehouse      | published versions for analysts        |
 | BOLIGSOCIAL_TRUTH_DIR        | $DATA_DIR/truth          | generator's truth, outside the landing |
 | BOLIGSOCIAL_KEEP_VERSIONS    | 5                        | published versions kept for rollback   |
+
+Read where they are used: BOLIGSOCIAL_PSEUDONYM_KEY (dagster_project/pseudonym.py) and
+BOLIGSOCIAL_STATBANK_URL (dagster_project/sources/statbank/client.py).
 """
 
 from __future__ import annotations
