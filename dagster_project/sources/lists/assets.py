@@ -6,7 +6,13 @@ import dagster as dg
 from dagster_project.quality import parameters
 from dagster_project.resources import WarehouseResource
 from dagster_project.sources.ingest import OWNERS, ingest, raw_check_spec
-from dagster_project.sources.lists.readers import FILE_PATTERN, LIST_YEARS, SOURCE_COLUMN_NAMES, list_file, read_area_list
+from dagster_project.sources.lists.readers import (
+    FILE_PATTERN,
+    LIST_YEARS,
+    SOURCE_COLUMN_NAMES,
+    list_file,
+    read_area_list,
+)
 
 LIST_YEAR_PARTITIONS = dg.StaticPartitionsDefinition(list(LIST_YEARS))
 
