@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dagster_project.generator.effects import expit
 from dagster_project.generator.world import Plan, World
 from dagster_project.reference import FUNDING_ROUNDS, municipalities
 
@@ -30,10 +31,6 @@ def stream(seed: int, name: str) -> np.random.Generator:
     """An independent random stream per purpose, so adding draws to one part of the
     generator never changes another part's output."""
     return np.random.default_rng([seed, zlib.crc32(name.encode("utf-8"))])
-
-
-def expit(x):
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 @dataclass

@@ -464,8 +464,9 @@ class Simulation:
     # -- the loop --------------------------------------------------------------------------------
 
     def run(self, write_year: Callable[[int, pa.Table], None],
-            aggregate_year: Callable[[int, np.ndarray, dict[str, np.ndarray], np.ndarray], dict[str, np.ndarray]]
-            ) -> PanelResult:
+            aggregate_year: Callable[..., dict[str, np.ndarray]]) -> PanelResult:
+        """Simulate 2002-2025, write 2008-2025 through ``write_year(year, table)`` and keep
+        ``aggregate_year(year, area, shown, age, origin)`` per year for the indicators."""
         people: People | None = None
         for year in range(FIRST_YEAR - BURN_IN_YEARS, LAST_YEAR + 1):
             rng = stream(self.seed, f"panel-{year}")

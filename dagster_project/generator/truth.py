@@ -89,7 +89,7 @@ def realized_effects(table: pa.Table) -> list[dict]:
     keys = ["aktivitet", "outcome", "horizon", "koen"]
     for key, g in frame.groupby(keys, sort=True):
         row = {k: (v.item() if hasattr(v, "item") else v) for k, v in zip(keys, key, strict=True)}
-        row.update(n=int(len(g)), effect=float(g["effect"].iloc[0]), mean_y0=float(g["y0"].mean()),
+        row.update(n=len(g), effect=float(g["effect"].iloc[0]), mean_y0=float(g["y0"].mean()),
                    mean_y1=float(g["y1"].mean()))
         if g["p0"].notna().all():
             row["implied_odds_ratio"] = _odds(g["p1"].mean()) / _odds(g["p0"].mean())

@@ -95,7 +95,8 @@ def test_panel_indicators_equal_a_recomputation_from_the_panel(indicators, panel
     """docs/generator.md: k / n over the area's residents, rounded half up, '..' when n < 20."""
     import duckdb
 
-    residents = panel[panel["boligomraade_id"].notna()].assign(age=lambda f: f["aar"] - f["foedselsaar"])
+    # DuckDB's queries below read this frame by its name.
+    residents = panel[panel["boligomraade_id"].notna()].assign(age=lambda f: f["aar"] - f["foedselsaar"])  # noqa: F841
     published = indicators.set_index(["OMRAADE", "INDIKATOR", "TID"])["INDHOLD"]
     counts = duckdb.sql("select boligomraade_id, aar, count(*) as n from residents group by all").df()
     for _, row in counts.iterrows():
