@@ -73,6 +73,27 @@ def focus_areas(funding_round: str) -> tuple[str, ...]:
     return tuple(r["focus_area_name"] for r in sorted(rows, key=lambda r: int(r["sort_order"])))
 
 
+@dataclass(frozen=True)
+class Activity:
+    code: str
+    name: str
+    min_age: int
+    max_age: int
+    gender: str | None  # "K" or "M" when the activity is for one gender only
+    primary_outcome: str
+    primary_horizon: int
+
+
+@cache
+def activities() -> tuple[Activity, ...]:
+    """The activity codes participants are registered under (S5), in the seed's order."""
+    return tuple(
+        Activity(r["activity_code"], r["activity_name"], int(r["min_age"]), int(r["max_age"]),
+                 r["gender"] or None, r["primary_outcome"], int(r["primary_horizon"]))
+        for r in _rows("ref_activities")
+    )
+
+
 # Municipal elections (kommunalvalg) in the years the warehouse covers: every fourth
 # year from 2009. VALGDELTAGELSE_PCT has a value only in these years.
 MUNICIPAL_ELECTION_YEARS = (2009, 2013, 2017, 2021, 2025)
@@ -109,6 +130,5 @@ def list_categories(year: int) -> tuple[str, ...]:
                  if int(r["first_year"]) <= year <= int(r["last_year"]))
 
 
-@cache
 def activity_codes() -> tuple[str, ...]:
-    return tuple(r["activity_code"] for r in _rows("ref_activities"))
+    return tuple(a.code for a in activities())

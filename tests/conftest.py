@@ -50,12 +50,6 @@ def small_world(tmp_path_factory) -> tuple[Path, Path, dict]:
 
     root = tmp_path_factory.mktemp("small_world")
     manifest = generate(root / "landing", root / "truth", scale=TEST_SCALE, seed=TEST_SEED)
-    if not (root / "landing" / "statbank" / "FOLK1A.csv").exists():
-        # A generator that writes only the grants and the register: add small S3-S7 files
-        # of the contracts, so a refresh covers every source.
-        from tests.landing_samples import write_sample_sources
-
-        write_sample_sources(root / "landing")
     return root / "landing", root / "truth", manifest
 
 

@@ -1,16 +1,12 @@
 """Small landing files of sources S3-S7, written exactly as docs/source_contracts.md says,
-for tests of the readers, gates and sensor.
-
-``write_sample_sources`` adds a small, consistent set of S3-S7 files to a landing
-directory that already holds the grants and the register (the embedded default of the
-walking skeleton), so a full refresh covers every source. Persons carry
+for unit tests of the readers, gates, client and sensor (each test writes the few rows
+it needs; the full refresh tests use the generator). Persons carry
 *erstatningspersonnumre* (day of month + 60), which can never be real CPR numbers.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -19,7 +15,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dagster_project.reference import MUNICIPAL_ELECTION_YEARS, indicator_codes, municipalities
-from dagster_project.settings import REFERENCE_SEEDS_DIR
 
 LIST_HEADER = ("Område;Kommune;Beboere;Uden for arbejde/uddannelse (%);Dømte ift. landsgennemsnit;"
                "Kun grunduddannelse (%);Indkomst ift. region (%);Ikke-vestlige (%);Kategori")
@@ -160,61 +155,3 @@ def write_folk1a_snapshot(landing: Path, data: bytes | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(folk1a_csv() if data is None else data)
     return path
-
-
-# --- a consistent set for a full refresh ------------------------------------------------
-
-def _register(landing: Path) -> list[dict[str, str]]:
-    with open(landing / "register" / "boligomraader.csv", encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def _aliases() -> dict[str, str]:
-    """register spelling -> list spelling, from the alias seed."""
-    with open(REFERENCE_SEEDS_DIR / "ref_area_aliases.csv", encoding="utf-8", newline="") as f:
-        return {r["register_name"]: r["list_name"] for r in csv.DictReader(f)}
-
-
-def write_sample_sources(landing: Path) -> dict:
-    """S3-S7 files consistent with the grants and register already in ``landing``.
-    Returns what was written (years, counts), for tests to compare with."""
-    from dagster_project.sources.lbf.readers import read_grants
-
-    areas = _register(landing)
-    area_ids = [a["boligomraade_id"] for a in areas]
-    names = {m.code: m.name for m in municipalities()}
-    aliases = _aliases()
-    written: dict = {"list_years": [], "indicator_years": [], "panel_years": [], "registrations": {}}
-
-    # Lists for two years, one name in the list's variant spelling.
-    for year, category in ((2019, "ghettoområde"), (2021, "parallelsamfund")):
-        rows = []
-        for i, area in enumerate(areas[:3]):
-            name = aliases.get(area["navn"], area["navn"]) if i == 0 else area["navn"]
-            rows.append((name, names[int(area["kommunekode"])], 1500 + 100 * i, 45.2, 3.1, 62.0, 51.5, 55.0,
-                         category if i else "udsat boligområde"))
-        write_area_list(landing, year, rows)
-        written["list_years"].append(year)
-
-    for year in (2019, 2020, 2021):
-        write_indicators(landing, year, indicator_rows(area_ids, year))
-        written["indicator_years"].append(year)
-        write_person_years(landing, year, person_year_rows(year, 60, area_ids))
-        written["panel_years"].append(year)
-
-    # Registrations: each round's first plan, in a year within its period.
-    for funding_round in ("2011-14", "2019-26"):
-        grants = read_grants(funding_round, landing)
-        plan = grants.iloc[0]
-        start = max(plan["start_date"], dt.date(plan["start_date"].year, 3, 1))
-        year = start.year
-        rows = []
-        for k, activity in enumerate(("fritidsjob", "lektiecafe", "mentorforloeb", "netvaerksmoedre")):
-            begin = start + dt.timedelta(days=7 * k)
-            rows.append((erstatning_cpr(k, year - 15), plan["plan_id"], activity, begin.isoformat(),
-                         (begin + dt.timedelta(days=120)).isoformat(), f"{begin.isoformat()}T10:{k:02d}:00"))
-        write_registrations(landing, funding_round, year, rows)
-        written["registrations"][f"{funding_round}_{year}"] = len(rows)
-
-    write_folk1a_snapshot(landing)
-    return written
