@@ -2,14 +2,17 @@
 bytes per source (issue 3: at scale 1.0 each stage under 5 minutes and 8 GB).
 
     uv run python bench/sources.py generate --scale 1.0
-    uv run python bench/sources.py generate --scale 1.0 --data-dir /tmp/bench --json results.json
+    uv run python bench/sources.py generate ingest --scale 1.0 --data-dir /tmp/bench --json results.json
+    uv run python bench/sources.py ingest --data-dir /tmp/bench    # again, on the same landing files
 
 Each stage runs in a fresh child process, which reports its own wall time and peak RSS
 (``getrusage``: the process itself plus any process it waited for, e.g. dbt), so stages do
 not inherit each other's memory. Stages run in the order given and share one data
 directory (landing, truth, work, warehouse below it).
 
-To add a stage (for example ``ingest``), write ``def stage_ingest(env: Env) -> dict`` that
+Stages: ``generate`` (the embedded default's landing files and truth) and ``ingest`` (every
+raw partition through its gate, one Dagster run per partition, timed per source). To add
+a stage, write ``def stage_ingest(env: Env) -> dict`` that
 does the work and returns ``{"sources": {source: {"rows": n, "bytes": n, "files": n}}}`` (or
 ``{}``), and add it to ``STAGES``.
 """
@@ -79,8 +82,67 @@ def stage_generate(env: Env) -> dict:
     }
 
 
+def stage_ingest(env: Env) -> dict:
+    """Every raw partition through its gate into the raw layer, as the full refresh runs
+    it: one real Dagster run per partition of each partitioned source (in a fresh
+    instance), then the unpartitioned raw assets (register, Statbank snapshot) in one run.
+    Reports, per source, the rows gated, the landing files and bytes read, and seconds."""
+    import shutil
+
+    import dagster as dg
+
+    from dagster_project.automation.jobs import PARTITIONED_SOURCES
+    from dagster_project.resources import WarehouseResource
+    from dagster_project.settings import get_settings
+    from dagster_project.sources.common import RawStore
+    from dagster_project.sources.register.assets import raw_register_areas, raw_register_estates
+    from dagster_project.sources.statbank.assets import raw_statbank_folk1a
+
+    settings = get_settings()
+    shutil.rmtree(settings.raw_dir, ignore_errors=True)
+    unpartitioned = [raw_register_areas, raw_register_estates, raw_statbank_folk1a]
+    # The raw assets and their jobs only: the dbt project is not needed to ingest.
+    defs = dg.Definitions(
+        assets=[s.asset for s in PARTITIONED_SOURCES] + unpartitioned,
+        jobs=[s.job() for s in PARTITIONED_SOURCES]
+        + [dg.define_asset_job("ingest_unpartitioned", selection=dg.AssetSelection.assets(*unpartitioned))],
+        resources={"warehouse": WarehouseResource()},
+        executor=dg.in_process_executor,
+    )
+    source_of = {a.key.to_user_string(): a.tags_by_key[a.key]["source"]
+                 for a in [s.asset for s in PARTITIONED_SOURCES] + unpartitioned}
+    seconds: dict[str, float] = {}
+    runs = 0
+    with tempfile.TemporaryDirectory() as home, dg.DagsterInstance.local_temp(tempdir=home) as instance:
+        plan = [(s.job_name, key, source_of[s.asset.key.to_user_string()]) for s in PARTITIONED_SOURCES
+                for key in s.partition_keys(settings, instance)]
+        plan.append(("ingest_unpartitioned", None, "S2+S7"))
+        for job, key, source in plan:
+            started = time.perf_counter()
+            result = defs.resolve_job_def(job).execute_in_process(instance=instance, partition_key=key,
+                                                                  raise_on_error=False)
+            if not result.success:
+                raise RuntimeError(f"{job} [{key}] failed (run {result.run_id})")
+            seconds[source] = seconds.get(source, 0.0) + time.perf_counter() - started
+            runs += 1
+    sources: dict[str, dict] = {}
+    for sidecar in RawStore(settings.raw_dir).sidecars():
+        c = sources.setdefault(source_of[sidecar["asset"]], {"files": 0, "rows": 0, "bytes": 0})
+        c["rows"] += sidecar["rows"]
+        c["files"] += len(sidecar["sources"])
+        c["bytes"] += sum(f["bytes"] or 0 for f in sidecar["sources"])
+    # S2 and S7 ran in one run; their time is reported together under S7's line.
+    for source, c in sorted(sources.items()):
+        c["seconds"] = round(seconds.get(source, 0.0), 1)
+    if "S2+S7" in seconds:
+        sources.setdefault("S7", {"files": 0, "rows": 0, "bytes": 0})["seconds"] = round(seconds["S2+S7"], 1)
+        sources["S2"]["seconds"] = 0.0
+    return {"sources": dict(sorted(sources.items())), "notes": {"dagster_runs": runs}}
+
+
 STAGES: dict[str, Callable[[Env], dict]] = {
     "generate": stage_generate,
+    "ingest": stage_ingest,
 }
 
 
@@ -135,9 +197,11 @@ def print_report(env: Env, results: dict[str, dict]) -> None:
         sources = r.get("sources") or {}
         if not sources:
             continue
-        print(f"\n{name}: {'source':<8} {'files':>6} {'rows':>12} {'bytes':>12}")
+        timed = any("seconds" in c for c in sources.values())
+        print(f"\n{name}: {'source':<8} {'files':>6} {'rows':>12} {'bytes':>12}" + (f" {'seconds':>8}" if timed else ""))
         for source, c in sources.items():
-            print(f"{'':<{len(name) + 2}}{source:<8} {c['files']:>6} {c['rows']:>12,} {_size(c['bytes']):>12}")
+            print(f"{'':<{len(name) + 2}}{source:<8} {c['files']:>6} {c['rows']:>12,} {_size(c['bytes']):>12}"
+                  + (f" {c.get('seconds', 0):>8.1f}" if timed else ""))
         total = sum(c["bytes"] for c in sources.values())
         print(f"{'':<{len(name) + 2}}{'total':<8} {'':>6} {'':>12} {_size(total):>12}")
         for key, value in (r.get("notes") or {}).items():
