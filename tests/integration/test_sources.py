@@ -4,8 +4,10 @@ the build database, the published warehouse, nor the runs' logs."""
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
+from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
@@ -15,7 +17,8 @@ from dagster_project.automation.full_refresh import failure_message
 from dagster_project.automation.jobs import PARTITIONED_SOURCES
 from dagster_project.pseudonym import CPR_SHAPED, NOT_PERSONAL_HEX, looks_like_cpr
 from dagster_project.publish.warehouse import current_version
-from dagster_project.settings import get_settings
+from dagster_project.reference import municipalities
+from dagster_project.settings import REFERENCE_SEEDS_DIR, get_settings
 from dagster_project.sources.common import RawStore
 from dagster_project.sources.participants.assets import REGISTRATION_PARTITIONS
 from dagster_project.sources.participants.readers import landing_keys
@@ -127,34 +130,51 @@ def test_no_cpr_number_in_the_logs_of_any_run(refreshed, instance, session_env):
     assert warned  # the demo key is in use, and every run that pseudonymises says so
 
 
-def test_a_list_name_that_resolves_to_no_area_fails_with_name_file_and_line(refreshed, defs, instance, session_env,
-                                                                              tmp_path, monkeypatch):
+def _list_rows(landing: Path) -> list[tuple[Path, int, list[str]]]:
+    rows = []
+    for path in sorted(landing.glob("lister/liste_*.csv")):
+        for line, text in enumerate(path.read_bytes().decode("utf-8-sig").split("\r\n")[1:], start=2):
+            if text:
+                rows.append((path, line, text.split(";")))
+    return rows
+
+
+def test_unresolved_and_ambiguous_list_names_fail_with_name_file_and_line(refreshed, defs, instance, session_env,
+                                                                          tmp_path, monkeypatch):
     """The resolution gate is blocking: the refresh fails and the published warehouse stays."""
     settings = get_settings()
     landing, work = tmp_path / "landing", tmp_path / "work"
     shutil.copytree(session_env.landing_dir, landing)
     shutil.copytree(settings.work_dir, work, ignore=shutil.ignore_patterns(".refresh.lock"))
-    lists = sorted(landing.glob("lister/liste_*.csv"))
-    target = next(p for p in lists if len(p.read_bytes().decode("utf-8-sig").splitlines()) > 1)
-    lines = target.read_bytes().decode("utf-8-sig").split("\r\n")
-    fields = lines[1].split(";")
-    fields[0] = "Ukendtparken"
-    lines[1] = ";".join(fields)
-    target.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8"))
+    rows = _list_rows(landing)
+    # Ambiguous: a second register area with the name (register spelling) of a listed one.
+    ambiguous_path, ambiguous_line, (ambiguous_name, ambiguous_kommune, *_) = rows[0]
+    aliases = dict(csv.reader((REFERENCE_SEEDS_DIR / "ref_area_aliases.csv").open(encoding="utf-8")))
+    code = next(m.code for m in municipalities() if m.name == ambiguous_kommune)
+    with (landing / "register" / "boligomraader.csv").open("a", encoding="utf-8") as register:
+        register.write(f"BO{code:03d}-99,{aliases.get(ambiguous_name, ambiguous_name)},{code}\n")
+    # Unresolved: a name no area has, on a row of another area.
+    path, line, fields = next(r for r in rows if r[2][:2] != [ambiguous_name, ambiguous_kommune])
+    lines = path.read_bytes().decode("utf-8-sig").split("\r\n")
+    lines[line - 1] = ";".join(["Ukendtparken", *fields[1:]])
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8"))
     monkeypatch.setenv("BOLIGSOCIAL_LANDING_DIR", str(landing))
     monkeypatch.setenv("BOLIGSOCIAL_WORK_DIR", str(work))
-    year = target.stem.split("_")[1]
+    year = path.stem.split("_")[1]
 
     marts = session_env.warehouse_dir / "marts.duckdb"
     before, version = sha256(marts), current_version(session_env.warehouse_dir)
     ingest = defs.resolve_job_def("ingest_area_lists").execute_in_process(instance=instance, partition_key=year)
     assert ingest.success  # the raw gate cannot know the register
-    # Only the warehouse run: the raw layer in the work copy is otherwise complete.
+    # The warehouse run re-reads the register; the raw layer in the work copy is complete.
     result = defs.resolve_job_def("refresh_warehouse").execute_in_process(instance=instance, raise_on_error=False)
     assert not result.success
     message = failure_message(result)
     assert "int_area_lists__resolved:gx_area_list_names_resolve" in message
-    assert f"'Ukendtparken' ({fields[1]}, lister/liste_{year}.csv line 2): no area of that name in the kommune" in message
+    assert (f"'Ukendtparken' ({fields[1]}, lister/liste_{year}.csv line {line}): "
+            "no area of that name in the kommune") in message
+    assert (f"'{ambiguous_name}' ({ambiguous_kommune}, {ambiguous_path.relative_to(landing).as_posix()} "
+            f"line {ambiguous_line}): 2 areas of that name in the kommune") in message
     assert sha256(marts) == before and current_version(session_env.warehouse_dir) == version
 
 
@@ -183,3 +203,17 @@ def test_a_malformed_cpr_fails_its_partition_masked_everywhere(refreshed, defs, 
     for record in instance.all_logs(result.run_id):
         assert bad not in record.user_message + str(record.dagster_event or "")
     assert not (work / "raw" / "raw_participant_registrations").exists()
+
+
+def test_definitions_hold_every_raw_asset_its_job_and_the_sensors(defs):
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert set(NEW_ASSETS) <= keys
+    assert {"stg_lists__area_lists", "int_area_lists__resolved", "stg_panel__person_years"} <= keys
+    for job in ("ingest_area_lists", "ingest_area_indicators", "ingest_participant_registrations",
+                "ingest_person_years"):
+        assert defs.resolve_job_def(job).partitions_def is not None
+    assert "raw_statbank_folk1a" in {k.to_user_string() for k in
+                                     defs.resolve_job_def("refresh_warehouse").asset_layer.executable_asset_keys}
+    assert sorted(t.job_name for t in defs.resolve_sensor_def("landing_sensor").targets) == [
+        "ingest_area_lists", "ingest_participant_registrations"]
+    assert defs.resolve_sensor_def("refresh_after_landing")
