@@ -2,7 +2,7 @@
 
 Every asset has a description, an owner, a group per layer, kinds and code references;
 every asset that person-level data can reach says whether it holds such data (tag
-``pii``). ``catalog_problems`` lists each rule an asset breaks; a test runs it on the
+``pii``); marts and reports document every column; every check says what it vouches for. ``catalog_problems`` lists each rule an asset breaks; a test runs it on the
 code location, so a new asset cannot forget any of this.
 """
 
@@ -54,6 +54,9 @@ def catalog_problems(defs: dg.Definitions) -> list[str]:
             if parent.tags.get(PII_TAG) == "true" and node.tags.get(PII_TAG) not in PII_VALUES:
                 problems.append(f"{name}: reads person-level data from {parent_key.to_user_string()}, so it must "
                                 f"say whether it holds such data (tag {PII_TAG}: true or false; dbt: meta.pii)")
+    for check_key in sorted(graph.asset_check_keys, key=lambda k: k.to_user_string()):
+        if not (graph.get_check_spec(check_key).description or "").strip():
+            problems.append(f"{check_key.to_user_string()}: check has no description (what does it vouch for?)")
     return problems
 
 

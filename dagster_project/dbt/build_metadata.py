@@ -138,6 +138,8 @@ def model_metadata(
                     deps = column_lineage(props, manifest=manifest, relations=relations, con=con, catalog=catalog,
                                           compiled_sql=_compiled_sql(props, target_path))
                     metadata["dagster/column_lineage"] = dg.TableColumnLineage(deps_by_column=deps)
+                    # The open-source UI does not draw dagster/column_lineage: the same, readable.
+                    metadata["column_lineage"] = dg.MetadataValue.md(lineage_markdown(deps))
                 except Exception as exc:
                     logger.warning(f"no column lineage for {props['name']}: {type(exc).__name__}: {exc}")
             files = _source_files(uid, manifest, relations, sidecars)
@@ -260,3 +262,8 @@ def _source_files(uid: str, manifest: Mapping[str, Any], relations: Mapping[str,
         for s in sidecars if s["asset"] in raw_assets for f in s["sources"]
     ]
 
+
+def lineage_markdown(deps: Mapping[str, list[dg.TableColumnDep]]) -> str:
+    rows = [f"| {column} | {', '.join(f'{d.asset_key.to_user_string()}.{d.column_name}' for d in found) or '(none)'} |"
+            for column, found in deps.items()]
+    return "\n".join(["| column | computed from |", "|---|---|", *rows])

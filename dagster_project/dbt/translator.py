@@ -41,6 +41,15 @@ class BoligsocialDbtTranslator(DagsterDbtTranslator):
             tags[PUBLISH_TAG] = str(meta["publish"])
         return tags
 
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        """dbt tests as checks, each saying what it vouches for (the UI shows the description)."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return dg.AssetCheckSpec(name=spec.name, asset=spec.asset_key, additional_deps=spec.additional_deps,
+                                 metadata=spec.metadata, blocking=spec.blocking,
+                                 description=describe_test(manifest["nodes"][unique_id], spec.blocking))
+
     def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
         metadata = dict(super().get_metadata(dbt_resource_props))
         if meta_of(dbt_resource_props).get("publish"):
@@ -51,6 +60,17 @@ class BoligsocialDbtTranslator(DagsterDbtTranslator):
 def meta_of(dbt_resource_props: Mapping[str, Any]) -> dict[str, Any]:
     """A resource's meta, whether the yml puts it under ``meta`` or ``config.meta``."""
     return {**(dbt_resource_props.get("config", {}).get("meta") or {}), **(dbt_resource_props.get("meta") or {})}
+
+
+def describe_test(test: Mapping[str, Any], blocking: bool) -> str:
+    """'dbt test unique on column plan_id (models/marts/area/_area__models.yml)', and what failing does."""
+    metadata = test.get("test_metadata") or {}
+    kwargs = {k: v for k, v in (metadata.get("kwargs") or {}).items() if k not in ("model", "column_name")}
+    subject = f"on column {test['column_name']}" if test.get("column_name") else "on the model"
+    arguments = "".join(f"; {k}: {v}" for k, v in kwargs.items())
+    effect = "a failure stops everything downstream in the run" if blocking else "a failure only warns"
+    return (f"dbt test {metadata.get('name') or test['name']} {subject}{arguments} "
+            f"({test['original_file_path']}); {effect}.")
 
 
 def _truthy(value: Any) -> bool:

@@ -99,6 +99,17 @@ def test_dbt_placeholder_descriptions_do_not_count():
     assert problems == ["stg_x: no description"]
 
 
+def test_checks_must_say_what_they_vouch_for():
+    @dg.asset_check(asset="stg_x")
+    def undescribed():
+        return dg.AssetCheckResult(passed=True)
+
+    problems = catalog_problems(dg.Definitions(
+        assets=dg.with_source_code_references([_asset("stg_x", group_name="staging", **GOOD)]),
+        asset_checks=[undescribed]))
+    assert problems == ["stg_x:undescribed: check has no description (what does it vouch for?)"]
+
+
 @pytest.mark.parametrize(("meta", "config_meta", "expected"), [
     ({"pii": True}, {}, "true"),
     ({}, {"pii": False}, "false"),
