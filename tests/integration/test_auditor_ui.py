@@ -207,6 +207,8 @@ def test_auditor_guide_screenshots(webserver, page, session_env, screenshot_dir)
     raw_event = latest_per_partition(asset_events(webserver, raw)["assetMaterializations"])
     _, raw_materialization = sorted(raw_event.items(), key=lambda item: str(item[0]))[0]
     raw_file = metadata_values(raw_materialization["metadataEntries"])["source_files"][0]
+    column_lineage = metadata_values(materialization["metadataEntries"])["dagster/column_lineage"]
+    dep_asset, dep_column = next(dep for deps in column_lineage.values() for dep in deps)
     gx_check = next(c["name"] for c in node["assetChecksOrError"]["checks"] if c["name"].startswith("gx_"))
 
     materialization_url = f"{base}?view=events&time={materialization['timestamp']}"
@@ -217,7 +219,7 @@ def test_auditor_guide_screenshots(webserver, page, session_env, screenshot_dir)
          list(target.raw_assets), 1000, None),
         ("auditor-3-materialization.png", materialization_url,
          ["code_revision", "source_files", "column_lineage", raw_file["sha256"]], 1300, None),
-        ("auditor-4-column-lineage.png", materialization_url, ["computed from", f"{raw}."], 1000, "column_lineage"),
+        ("auditor-4-column-lineage.png", materialization_url, ["computed from", f"{dep_asset}.{dep_column}"], 1000, "column_lineage"),
         ("auditor-5-published-version.png", f"{base}?view=events&time={observation['timestamp']}",
          ["published_version", current_version(session_env.warehouse_dir)], 700, None),
         ("auditor-6-checks.png", f"{base}?view=checks&checkDetail={gx_check}", ["blocking", "Passed"], 1000, None),
