@@ -43,7 +43,7 @@ fragment Meta on MetadataEntry {
 }
 """
 
-NODES = """
+NODES = METADATA + """
 query Nodes($keys: [AssetKeyInput!]) {
   assetNodes(assetKeys: $keys) {
     assetKey { path }
@@ -51,6 +51,7 @@ query Nodes($keys: [AssetKeyInput!]) {
     kinds
     owners { __typename ... on TeamAssetOwner { team } ... on UserAssetOwner { email } }
     tags { key value }
+    metadataEntries { ...Meta }
     dependencyKeys { path }
   }
 }
@@ -175,6 +176,12 @@ def dagster_webserver(repo_root: Path, env: Mapping[str, str], log_path: Path) -
         yield server
     finally:
         server.stop()
+
+
+def asset_node(server: DagsterWebserver, key: str) -> dict[str, Any]:
+    """An asset's definition: group, kinds, owners, tags, definition metadata, dependencies."""
+    (node,) = server.graphql(NODES, {"keys": [{"path": key.split("/")}]})["assetNodes"]
+    return node
 
 
 def upstream_lineage(server: DagsterWebserver, target: str) -> dict[str, dict[str, Any]]:

@@ -21,11 +21,12 @@ import duckdb
 import pytest
 
 from dagster_project.publish.warehouse import current_version
-from dagster_project.settings import REPO_ROOT
+from dagster_project.settings import REPO_ROOT, get_settings
 from dagster_project.sources.common import sha256_file
 from dagster_project.versioning import code_revision
 from tests.integration.dagster_ui import (
     asset_events,
+    asset_node,
     check_executions,
     chromium,
     dagster_webserver,
@@ -112,8 +113,9 @@ def test_graphql_lineage_reaches_the_raw_assets_with_true_checksums(webserver, s
     assert meta["code_revision"] == code_revision()
     # The target names exactly the landing files of the raw assets upstream of it.
     assert {(s["file"], s["sha256"]) for s in meta["source_files"]} == set(landing_sha.items())
-    with duckdb.connect(str(session_env.work_dir / "build" / "warehouse.duckdb"), read_only=True) as con:
-        assert meta["dagster/row_count"] == con.sql(f"select count(*) from marts.{target.asset}").fetchone()[0]
+    table = metadata_values(lineage[target.asset]["metadataEntries"])["dagster/table_name"]
+    with duckdb.connect(str(get_settings().build_db), read_only=True) as con:
+        assert meta["dagster/row_count"] == con.sql(f"select count(*) from {table}").fetchone()[0]
     documented = {c["name"]: c["description"] for c in meta["dagster/column_schema"]}
     assert documented and all(documented.values()), documented
     assert _raw_columns_reached(webserver, target.asset, meta["dagster/column_lineage"]) >= set(target.raw_assets)
@@ -165,8 +167,7 @@ def test_every_check_upstream_passed_and_data_docs_links_resolve(webserver, sess
 @pytest.mark.parametrize("target", AUDIT_TARGETS, ids=str)
 def test_a_published_target_names_the_version_that_holds_it(webserver, session_env, target):
     node = asset_events(webserver, target.asset)
-    publish = next((t["value"] for t in upstream_lineage(webserver, target.asset)[target.asset]["tags"]
-                    if t["key"] == "publish"), None)
+    publish = next((t["value"] for t in asset_node(webserver, target.asset)["tags"] if t["key"] == "publish"), None)
     if publish is None:
         pytest.skip(f"{target.asset} is not published")
     observation = metadata_values(node["assetObservations"][0]["metadataEntries"])
