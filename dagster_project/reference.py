@@ -71,3 +71,24 @@ def focus_areas(funding_round: str) -> tuple[str, ...]:
     """The indsatsområder of one round, by their Danish names, in LBF's order."""
     rows = [r for r in _rows("ref_focus_areas") if r["funding_round"] == funding_round]
     return tuple(r["focus_area_name"] for r in sorted(rows, key=lambda r: int(r["sort_order"])))
+
+
+@dataclass(frozen=True)
+class Activity:
+    code: str
+    name: str
+    min_age: int
+    max_age: int
+    gender: str | None  # "K" or "M" when the activity is for one gender only
+    primary_outcome: str
+    primary_horizon: int
+
+
+@cache
+def activities() -> tuple[Activity, ...]:
+    """The activity codes participants are registered under (S5), in the seed's order."""
+    return tuple(
+        Activity(r["activity_code"], r["activity_name"], int(r["min_age"]), int(r["max_age"]),
+                 r["gender"] or None, r["primary_outcome"], int(r["primary_horizon"]))
+        for r in _rows("ref_activities")
+    )

@@ -20,6 +20,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     generate(tmp_path / "a", tmp_path / "ta", scale=0.05, seed=7)
     generate(tmp_path / "b", tmp_path / "tb", scale=0.05, seed=7)
     assert _digests(tmp_path / "a") == _digests(tmp_path / "b")
+    assert _digests(tmp_path / "ta") == _digests(tmp_path / "tb")
     generate(tmp_path / "c", tmp_path / "tc", scale=0.05, seed=8)
     assert _digests(tmp_path / "a") != _digests(tmp_path / "c")
 
@@ -87,3 +88,31 @@ def test_alias_seed_matches_the_name_catalogue():
         seed = [(r["list_name"], r["register_name"]) for r in csv.DictReader(f)]
     assert seed == alias_rows()
     assert len({alias for alias, _ in seed}) == len(seed)
+
+
+def test_about_a_fifth_of_the_areas_have_a_variant_spelling_on_the_lists(denmark):
+    import csv
+
+    from dagster_project.generator.area_model import build_area_model
+    from dagster_project.generator.lists import list_name
+    from dagster_project.settings import REFERENCE_SEEDS_DIR
+
+    model = build_area_model(denmark, 2011)
+    assert 0.15 < model.uses_alias.mean() < 0.25
+    with open(REFERENCE_SEEDS_DIR / "ref_area_aliases.csv", encoding="utf-8", newline="") as f:
+        aliases = {r["list_name"]: r["register_name"] for r in csv.DictReader(f)}
+    for a, area in enumerate(denmark.areas):
+        name = list_name(model, a)
+        if model.uses_alias[a]:
+            assert name != area.name and aliases[name] == area.name
+        else:
+            assert name == area.name
+
+
+def test_funding_groups_and_plan_coverage_at_scale_one(denmark):
+    from dagster_project.generator.area_model import build_area_model
+
+    model = build_area_model(denmark, 2011)
+    groups = {g: model.first_round.count(g) for g in ("2011-14", "2015-18", "2019-26", "never")}
+    assert groups["2011-14"] > 100 and groups["never"] > 150 and groups["2015-18"] > 0 and groups["2019-26"] > 0
+    assert not any(model.coverage[2010]) and any(model.coverage[2012]) and any(model.coverage[2025])
