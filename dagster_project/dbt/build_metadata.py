@@ -258,7 +258,7 @@ def _source_files(uid: str, manifest: Mapping[str, Any], relations: Mapping[str,
             stack.append(parent)
     return [
         {"asset": s["asset"], "partition": s["partition"], "file": f["file"], "sha256": f["sha256"],
-         "gated_in_run": s["run_id"]}
+         "bytes": f.get("bytes"), "gated_in_run": s["run_id"]}
         for s in sidecars if s["asset"] in raw_assets for f in s["sources"]
     ]
 

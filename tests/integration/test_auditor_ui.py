@@ -113,6 +113,7 @@ def test_graphql_lineage_reaches_the_raw_assets_with_true_checksums(webserver, s
     assert meta["code_revision"] == code_revision()
     # The target names exactly the landing files of the raw assets upstream of it.
     assert {(s["file"], s["sha256"]) for s in meta["source_files"]} == set(landing_sha.items())
+    assert all(s["bytes"] == (session_env.landing_dir / s["file"]).stat().st_size for s in meta["source_files"])
     table = metadata_values(lineage[target.asset]["metadataEntries"])["dagster/table_name"]
     with duckdb.connect(str(get_settings().build_db), read_only=True) as con:
         assert meta["dagster/row_count"] == con.sql(f"select count(*) from {table}").fetchone()[0]
