@@ -16,7 +16,10 @@ from dagster_project.sources.lbf.assets import raw_lbf_grants
 from dagster_project.sources.register.assets import raw_register_areas, raw_register_estates
 
 defs = dg.Definitions(
-    assets=[raw_lbf_grants, raw_register_areas, raw_register_estates, dbt_models, published_warehouse],
+    # Every asset links to the code that defines it (the UI's code references).
+    assets=dg.with_source_code_references(
+        [raw_lbf_grants, raw_register_areas, raw_register_estates, dbt_models, published_warehouse]
+    ),
     asset_checks=mart_checks(),
     jobs=[*ingest_jobs, refresh_warehouse_job, full_refresh_job],
     schedules=[monthly_full_refresh],

@@ -4,8 +4,9 @@ import json
 
 import dagster as dg
 
+from dagster_project.catalog import pii_tags
 from dagster_project.dbt.project import dbt_project
-from dagster_project.publish.warehouse import PublishedTable, publish
+from dagster_project.publish.warehouse import PublishedTable, current_version, publish
 from dagster_project.resources import WarehouseResource
 from dagster_project.sources.common import RawStore
 from dagster_project.sources.ingest import OWNERS
@@ -45,12 +46,14 @@ def _checks_of_run(context: dg.AssetExecutionContext) -> list[dict]:
     group_name="publish",
     kinds={"duckdb", "parquet"},
     owners=OWNERS,
-    tags={"layer": "publish"},
+    # restricted.duckdb holds pseudonymised person-level data once a model is published there.
+    tags={"layer": "publish", **pii_tags(any(t.database == "restricted" for t in PUBLISHED_TABLES))},
     description=(
         "Publishes the gated marts for analysts: builds a new version of marts.duckdb, "
         "restricted.duckdb and Parquet exports from the dbt build, switches the warehouse to it "
         "in one atomic step and logs the publish (run, code revision, source checksums, checks). "
-        "Runs only if every blocking check upstream passed in this run."
+        "Runs only if every blocking check upstream passed in this run. Each published model gets "
+        "an observation naming the version that holds it."
     ),
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -65,6 +68,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
          "gated_in_run": s["run_id"]}
         for s in RawStore(settings.raw_dir).sidecars() for f in s["sources"]
     ]
+    previous = current_version(settings.warehouse_dir)
     result = publish(
         build_db=settings.build_db,
         warehouse_dir=settings.warehouse_dir,
@@ -76,9 +80,23 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
         keep_versions=settings.keep_versions,
     )
     context.log.info(f"published version {result.version} to {settings.warehouse_dir}")
+    for table in PUBLISHED_TABLES:
+        # The figures an analyst reads in this version are this run's materialization of the model.
+        context.log_event(dg.AssetObservation(
+            asset_key=dg.AssetKey(table.name),
+            metadata={
+                "published_version": result.version,
+                "published_to": f"{table.database}.duckdb",
+                "published_rows": dg.MetadataValue.int(result.tables[table.name]),
+                "published_path": dg.MetadataValue.path(str(result.path / f"{table.database}.duckdb")),
+            },
+        ))
     return dg.MaterializeResult(
+        # The published version is this asset's data version: the UI shows it on the asset.
+        data_version=dg.DataVersion(result.version),
         metadata={
             "version": result.version,
+            "previous_version": previous or "(none)",
             "marts_db": dg.MetadataValue.path(str(result.marts_db)),
             "version_path": dg.MetadataValue.path(str(result.path)),
             "tables": dg.MetadataValue.json(result.tables),
@@ -87,3 +105,4 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "code_revision": code_revision(),
         }
     )
+

@@ -13,7 +13,7 @@ from dagster_project.sources.register.readers import AREAS_FILE, ESTATES_FILE, r
     group_name="sources",
     kinds={"python", "parquet"},
     owners=OWNERS,
-    tags={"source": "S2"},
+    tags={"source": "S2", "pii": "false"},
     description="The register of almene boligområder: id, name and kommune of every area (S2).",
     metadata={"landing_files": dg.MetadataValue.json([AREAS_FILE])},
 )
@@ -30,7 +30,7 @@ def raw_register_areas(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     group_name="sources",
     kinds={"python", "parquet"},
     owners=OWNERS,
-    tags={"source": "S2"},
+    tags={"source": "S2", "pii": "false"},
     description="The register of boligafdelinger: owner, area, dwellings and year built of every estate (S2).",
     metadata={"landing_files": dg.MetadataValue.json([ESTATES_FILE])},
 )
