@@ -112,8 +112,18 @@ def failure_message(result: dg.ExecuteInProcessResult) -> str:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
             data = event.step_failure_data
             described = data.user_failure_data.description if data.user_failure_data else None
-            text = described or data.error.message.strip()
+            text = described or _error_text(data.error)
             # A gate that failed its step says the same as its failed check: say it once.
             if not any(line.split(" failed: ", 1)[1] in text for line in lines):
                 lines.append(f"step {event.step_key} failed: {text}")
     return "\n".join(lines) or "the run failed without a step failure (see the run in the Dagster UI)"
+
+
+def _error_text(error) -> str:
+    """An unexpected error's own message: Dagster wraps it in 'Error occurred while executing op'."""
+    text = error.message.strip()
+    cause = error.cause
+    while cause is not None:
+        text += f"\n  caused by {cause.message.strip()}"
+        cause = cause.cause
+    return text

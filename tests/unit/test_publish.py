@@ -27,7 +27,8 @@ def _build(path, value):
         con.execute("CREATE OR REPLACE TABLE marts.fct_person AS SELECT 'p1' AS person_key")
 
 
-TABLES = [PublishedTable("fct_x", "marts", "marts"), PublishedTable("fct_person", "marts", "restricted")]
+TABLES = [PublishedTable("fct_x", "marts", "marts", not_count_columns=frozenset({"v"})),
+          PublishedTable("fct_person", "marts", "restricted", pii=True)]
 
 
 def _publish(tmp_path, value, minute, keep=5):
