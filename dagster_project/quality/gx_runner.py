@@ -54,6 +54,8 @@ class ExpectationOutcome:
     failing_values: list[Any] = field(default_factory=list)
     failing_rows: list[dict[str, Any]] = field(default_factory=list)
     observed: Any = None
+    # every column the expectation is about: (column,), (column_A, column_B) or column_list
+    columns: tuple[str, ...] = ()
 
     @property
     def status(self) -> str:
@@ -113,12 +115,12 @@ class GateResult:
             "failed": len(self.failed),
             "errored": len(self.errored),
             "summary": self.message(max_items=25),
-            "failing_values": {f"{o.column or 'table'}: {o.rule}": o.failing_values[:SAMPLE_ROWS]
+            "failing_values": {f"{', '.join(o.columns) or 'table'}: {o.rule}": o.failing_values[:SAMPLE_ROWS]
                                for o in self.failed if o.failing_values},
-            "failing_rows": [{"rule": o.rule, "column": o.column, **row}
+            "failing_rows": [{"rule": o.rule, "column": ", ".join(o.columns), **row}
                              for o in self.failed for row in o.failing_rows[:SAMPLE_ROWS]],
             "results": [
-                {"expectation": o.expectation, "column": o.column, "rule": o.rule, "status": o.status,
+                {"expectation": o.expectation, "column": ", ".join(o.columns) or None, "rule": o.rule, "status": o.status,
                  "unexpected_count": o.unexpected_count, "failing_values": o.failing_values[:SAMPLE_ROWS],
                  "failing_rows": o.failing_rows[:SAMPLE_ROWS], "error": o.error}
                 for o in self.outcomes
@@ -128,8 +130,14 @@ class GateResult:
 
 def describe(o: ExpectationOutcome, subject: str, column_labels: Mapping[str, str] | None = None,
              index_columns: Sequence[str] = ()) -> str:
-    label = (column_labels or {}).get(o.column or "")
-    column = "table" if not o.column else (f"column '{label}' ({o.column})" if label else f"column '{o.column}'")
+    labels = column_labels or {}
+
+    def named(c: str) -> str:
+        return f"'{labels[c]}' ({c})" if c in labels else f"'{c}'"
+
+    columns = o.columns or ((o.column,) if o.column else ())
+    column = ("table" if not columns else f"column {named(columns[0])}" if len(columns) == 1
+              else "columns " + ", ".join(named(c) for c in columns))
     if o.errored:
         return f"{subject}, {column}: rule '{o.rule}' could not be evaluated (expectation error: {o.error})"
     if o.failing_rows:
@@ -141,7 +149,9 @@ def describe(o: ExpectationOutcome, subject: str, column_labels: Mapping[str, st
             # A mart row is named by its key: "plan_id '201114-007', '201114-009'".
             places.append("/".join(keys) + " " + ", ".join(repr("/".join(str(r.get(k)) for k in keys)) for r in shown))
         where = ", ".join(files + places)
-        values = list(dict.fromkeys(repr(r.get(o.column)) for r in shown)) if o.column else []
+        values = list(dict.fromkeys(
+            repr(r.get(columns[0])) if len(columns) == 1 else "(" + ", ".join(repr(r.get(c)) for c in columns) + ")"
+            for r in shown)) if columns else []
         by = f" by value {values[0]}" if len(values) == 1 else (f" by values {', '.join(values)}" if values else "")
         rest = (o.unexpected_count or len(shown)) - len(shown)
         more = f" (and {rest} more rows)" if rest > 0 else ""
@@ -226,6 +236,7 @@ def _outcome(result) -> ExpectationOutcome:
         expectation=config.type,
         rule=rule,
         column=config.kwargs.get("column"),
+        columns=_columns_of(config.kwargs),
         success=bool(result.success) and error is None,
         errored=error is not None,
         error=error,
@@ -235,6 +246,14 @@ def _outcome(result) -> ExpectationOutcome:
         failing_rows=rows,
         observed=_plain(info.get("observed_value")),
     )
+
+
+def _columns_of(kwargs: Mapping[str, Any]) -> tuple[str, ...]:
+    if kwargs.get("column"):
+        return (kwargs["column"],)
+    if kwargs.get("column_A"):
+        return (kwargs["column_A"], kwargs["column_B"])
+    return tuple(kwargs.get("column_list") or ())
 
 
 def _raised(exception_info: Any) -> str | None:

@@ -43,8 +43,9 @@ def _rows_table(gate: GateResult) -> str:
     header = ["rule", "column", *columns, "value"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for outcome, row in rows[:MAX_TABLE_ROWS]:
-        cells = [outcome.rule, outcome.column or "", *[row.get(c) for c in columns],
-                 row.get(outcome.column) if outcome.column else ""]
+        values = [row.get(c) for c in outcome.columns]
+        cells = [outcome.rule, ", ".join(outcome.columns), *[row.get(c) for c in columns],
+                 values[0] if len(values) == 1 else tuple(values) if values else ""]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     if len(rows) > MAX_TABLE_ROWS:
         lines.append(f"\n... and {len(rows) - MAX_TABLE_ROWS} more in `results`")
