@@ -104,7 +104,8 @@ def failure_message(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
-            if not evaluation.passed:
+            # A warning (a dbt test with severity warn) does not fail the run.
+            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
                 summary = evaluation.metadata.get("summary")
                 text = summary.value.strip("`\n") if summary else evaluation.description
                 lines.append(f"check {evaluation.asset_check_key.to_user_string()} failed: {text}")
@@ -114,6 +115,8 @@ def failure_message(result: dg.ExecuteInProcessResult) -> str:
             described = data.user_failure_data.description if data.user_failure_data else None
             text = described or _error_text(data.error)
             # A gate that failed its step says the same as its failed check: say it once.
+            if lines and data.error and "DagsterAssetCheckFailedError" in f"{data.error.cls_name} {data.error.message}":
+                continue
             if not any(line.split(" failed: ", 1)[1] in text for line in lines):
                 lines.append(f"step {event.step_key} failed: {text}")
     return "\n".join(lines) or "the run failed without a step failure (see the run in the Dagster UI)"

@@ -276,9 +276,13 @@ def _plain(value: Any) -> Any:
     """numpy and pandas scalars -> plain Python, so results serialise as metadata."""
     if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
         try:
-            return value.item()
+            value = value.item()
         except (ValueError, AttributeError):
             pass
+    if isinstance(value, float) and value != value:  # NaN: a missing value in a pandas frame
+        return None
+    if value is pd.NaT or value is pd.NA:
+        return None
     if isinstance(value, (pd.Timestamp,)):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
