@@ -80,3 +80,24 @@ def test_a_failed_build_leaves_the_current_version(tmp_path):
     assert current_version(tmp_path / "wh") == good.version
     assert (tmp_path / "wh" / "marts.duckdb").read_bytes() == before
     assert not list((tmp_path / "wh" / "versions").glob(".*"))
+
+
+def test_the_documented_rollback_command(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from dagster_project.settings import REPO_ROOT
+
+    first, second = _publish(tmp_path, 1, 1), _publish(tmp_path, 2, 2)
+    env = {**os.environ, "BOLIGSOCIAL_WAREHOUSE_DIR": str(tmp_path / "wh")}
+    command = [sys.executable, "-m", "dagster_project"]
+    listed = subprocess.run([*command, "versions"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True)
+    assert f"* {second.version}" in listed.stdout and f"  {first.version}" in listed.stdout
+    subprocess.run([*command, "rollback"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True)
+    assert current_version(tmp_path / "wh") == first.version
+    with duckdb.connect(str(tmp_path / "wh" / "marts.duckdb"), read_only=True) as con:
+        assert con.sql("SELECT v FROM fct_x").fetchone()[0] == 1
+    back = subprocess.run([*command, "rollback", "--to", second.version], cwd=REPO_ROOT, env=env, capture_output=True,
+                          text=True, check=True)
+    assert second.version in back.stdout and current_version(tmp_path / "wh") == second.version
