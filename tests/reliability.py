@@ -52,9 +52,8 @@ def published_fingerprint(warehouse_dir: Path) -> dict[str, str]:
     return fingerprint
 
 
-@pytest.fixture()
-def private_env(refreshed, session_env, tmp_path, monkeypatch) -> Environment:
-    """A copy of the session's refreshed environment, used by this test alone."""
+def private_environment(session_env: Environment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Environment:
+    """A copy of the session's refreshed environment, for one test alone, made current."""
     env = copy_environment(session_env, tmp_path / "env")
     use_environment(monkeypatch, env)
     return env

@@ -13,10 +13,10 @@
 
 A new version is built completely in a hidden directory beside the others, checked by
 the privacy gates (``privacy_gates.py``), flushed to disk, renamed into place and only
-then made current by replacing the ``current`` symlink in one rename. A refresh that fails or is killed at any point leaves ``current``
-and the files it points to untouched. Analysts holding a connection keep reading the
-version they opened; a new connection sees the new version. Versions are never
-modified after they are built.
+then made current by replacing the ``current`` symlink in one rename. A refresh that
+fails or is killed at any point leaves ``current`` and the files it points to untouched.
+Analysts holding a connection keep reading the version they opened; a new connection
+sees the new version. Versions are never modified after they are built.
 """
 
 from __future__ import annotations

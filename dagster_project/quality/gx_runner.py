@@ -120,7 +120,8 @@ class GateResult:
             "failing_rows": [{"rule": o.rule, "column": ", ".join(o.columns), **row}
                              for o in self.failed for row in o.failing_rows[:SAMPLE_ROWS]],
             "results": [
-                {"expectation": o.expectation, "column": ", ".join(o.columns) or None, "rule": o.rule, "status": o.status,
+                {"expectation": o.expectation, "column": ", ".join(o.columns) or None, "rule": o.rule,
+                 "status": o.status,
                  "unexpected_count": o.unexpected_count, "failing_values": o.failing_values[:SAMPLE_ROWS],
                  "failing_rows": o.failing_rows[:SAMPLE_ROWS], "error": o.error}
                 for o in self.outcomes

@@ -272,7 +272,8 @@ def read_delimited(path: Path, landing_dir: Path, columns: dict[str, FieldParser
             continue
         if len(fields) != len(header):
             raise SourceContractError(name, f"row must have {len(header)} fields separated by {delimiter!r}",
-                                      row=row, column=first_missing_field(header, fields), value=f"{len(fields)} fields")
+                                      row=row, column=first_missing_field(header, fields),
+                                      value=f"{len(fields)} fields")
         for column, parse in columns.items():
             values[column].append(parse(fields[index[column]], name, row, column))
         rows.append(row)

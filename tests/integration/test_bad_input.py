@@ -15,9 +15,14 @@ from dagster_project.automation.full_refresh import RefreshFailed, run_full_refr
 from dagster_project.quality.data_docs import index_page
 from dagster_project.settings import get_settings
 from tests.corruptions import CORRUPTIONS
-from tests.reliability import private_env, published_fingerprint  # noqa: F401 (fixture)
+from tests.reliability import private_environment, published_fingerprint
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture()
+def private_env(refreshed, session_env, tmp_path, monkeypatch):
+    return private_environment(session_env, tmp_path, monkeypatch)
 
 
 def _failed_checks(instance: dg.DagsterInstance, run_id: str) -> dict[str, dict]:

@@ -20,9 +20,14 @@ import pytest
 from dagster_project.automation.full_refresh import run_full_refresh
 from dagster_project.publish.warehouse import current_version, list_versions, read_log
 from dagster_project.settings import REPO_ROOT, get_settings
-from tests.reliability import private_env, published_fingerprint  # noqa: F401 (fixture)
+from tests.reliability import private_environment, published_fingerprint
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture()
+def private_env(refreshed, session_env, tmp_path, monkeypatch):
+    return private_environment(session_env, tmp_path, monkeypatch)
 
 REFRESH = [sys.executable, "-m", "dagster_project", "refresh"]
 
