@@ -10,7 +10,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 export UV_LINK_MODE ?= copy
 
-.PHONY: help install browser manifest demo generate refresh test screenshots dev versions rollback clean
+.PHONY: help install browser manifest demo generate refresh test screenshots dev versions rollback data-docs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -56,6 +56,9 @@ versions: install  ## list published warehouse versions
 
 rollback: install  ## make the previous published version current (TO=<version> for another)
 	@$(UV) run --frozen python -m dagster_project rollback $(if $(TO),--to $(TO))
+
+data-docs: install  ## rebuild the Great Expectations Data Docs and print where they are
+	@$(UV) run --frozen python -m dagster_project data-docs --rebuild
 
 clean:  ## remove generated data, dbt artifacts and the environment
 	rm -rf data dbt/target dbt/logs .venv

@@ -6,7 +6,8 @@ import dagster as dg
 
 from dagster_project.catalog import pii_tags
 from dagster_project.dbt.project import dbt_project
-from dagster_project.publish.warehouse import PublishedTable, current_version, publish
+from dagster_project.publish.privacy_gates import RULE_CPR, RULE_PII, RULE_SMALL_COUNT, RULE_UNDECLARED
+from dagster_project.publish.warehouse import PrivacyGateFailed, PublishedTable, current_version, publish
 from dagster_project.resources import WarehouseResource
 from dagster_project.sources.common import RawStore
 from dagster_project.sources.ingest import OWNERS
@@ -14,17 +15,30 @@ from dagster_project.versioning import code_revision
 
 
 def published_tables() -> list[PublishedTable]:
-    """Models whose dbt meta says ``publish: marts`` or ``publish: restricted``."""
+    """Models whose dbt meta says ``publish: marts`` or ``publish: restricted``, with their
+    ``meta.pii`` and the ``meta.count`` declarations of their columns."""
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
     tables = []
     for node in manifest["nodes"].values():
-        target = node.get("meta", {}).get("publish") or node.get("config", {}).get("meta", {}).get("publish")
+        meta = {**node.get("meta", {}), **node.get("config", {}).get("meta", {})}
+        target = meta.get("publish")
         if node["resource_type"] == "model" and target:
             if target not in ("marts", "restricted"):
                 raise ValueError(f"model {node['name']}: meta.publish must be 'marts' or 'restricted', not {target!r}")
-            tables.append(PublishedTable(name=node.get("alias") or node["name"], schema=node["schema"],
-                                         database=target))
+            declared = {name: _column_meta(column).get("count") for name, column in node["columns"].items()}
+            for name, value in declared.items():
+                if value is not None and not isinstance(value, bool):
+                    raise ValueError(f"model {node['name']}, column {name}: meta.count must be true or false")
+            tables.append(PublishedTable(
+                name=node.get("alias") or node["name"], schema=node["schema"], database=target,
+                pii=bool(meta.get("pii")),
+                count_columns=frozenset(n for n, v in declared.items() if v is True),
+                not_count_columns=frozenset(n for n, v in declared.items() if v is False)))
     return sorted(tables, key=lambda t: (t.database, t.name))
+
+
+def _column_meta(column: dict) -> dict:
+    return {**column.get("meta", {}), **column.get("config", {}).get("meta", {})}
 
 
 PUBLISHED_TABLES = published_tables()
@@ -41,8 +55,15 @@ def _checks_of_run(context: dg.AssetExecutionContext) -> list[dict]:
     return checks
 
 
+PRIVACY_GATES = "privacy_gates"
+
+
 @dg.asset(
     deps=[dg.AssetKey(t.name) for t in PUBLISHED_TABLES],
+    check_specs=[dg.AssetCheckSpec(
+        PRIVACY_GATES, asset="published_warehouse", blocking=True,
+        description=("Privacy gates on the new version before the switch (publish/privacy_gates.py): "
+                     f"'{RULE_CPR}'; '{RULE_SMALL_COUNT}'; '{RULE_UNDECLARED}'; '{RULE_PII}'."))],
     group_name="publish",
     kinds={"duckdb", "parquet"},
     owners=OWNERS,
@@ -56,7 +77,7 @@ def _checks_of_run(context: dg.AssetExecutionContext) -> list[dict]:
         "an observation naming the version that holds it."
     ),
 )
-def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     settings = warehouse.settings()
     checks = _checks_of_run(context)
     failed = [c["check"] for c in checks if not c["passed"] and c["severity"] == "ERROR"]
@@ -69,16 +90,21 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
         for s in RawStore(settings.raw_dir).sidecars() for f in s["sources"]
     ]
     previous = current_version(settings.warehouse_dir)
-    result = publish(
-        build_db=settings.build_db,
-        warehouse_dir=settings.warehouse_dir,
-        tables=PUBLISHED_TABLES,
-        run_id=context.run_id,
-        code_revision=code_revision(),
-        sources=sources,
-        checks=checks,
-        keep_versions=settings.keep_versions,
-    )
+    try:
+        result = publish(
+            build_db=settings.build_db,
+            warehouse_dir=settings.warehouse_dir,
+            tables=PUBLISHED_TABLES,
+            run_id=context.run_id,
+            code_revision=code_revision(),
+            sources=sources,
+            checks=checks,
+            keep_versions=settings.keep_versions,
+        )
+    except PrivacyGateFailed as failed:
+        context.log.error(str(failed))
+        yield _privacy_check(failed.report)
+        raise dg.Failure(description=f"not publishing, nothing was switched: {failed}") from None
     context.log.info(f"published version {result.version} to {settings.warehouse_dir}")
     for table in PUBLISHED_TABLES:
         # The figures an analyst reads in this version are this run's materialization of the model.
@@ -91,7 +117,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
                 "published_path": dg.MetadataValue.path(str(result.path / f"{table.database}.duckdb")),
             },
         ))
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         # The published version is this asset's data version: the UI shows it on the asset.
         data_version=dg.DataVersion(result.version),
         metadata={
@@ -105,4 +131,15 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "code_revision": code_revision(),
         }
     )
+    yield _privacy_check(result.privacy)
 
+
+def _privacy_check(report) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name=PRIVACY_GATES,
+        passed=report.passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=report.message() if not report.passed else "no CPR number, no count of 1-4, no undeclared count, "
+                                                               "person-level facts only in restricted.duckdb",
+        metadata={**report.summary(), "violations": dg.MetadataValue.json([str(v) for v in report.violations])},
+    )
