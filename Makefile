@@ -10,7 +10,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 export UV_LINK_MODE ?= copy
 
-.PHONY: help install manifest demo generate refresh test dev versions rollback clean
+.PHONY: help install browser manifest demo generate refresh test screenshots dev versions rollback data-docs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -20,6 +20,13 @@ $(UV):
 
 install: $(UV)  ## install the locked environment into .venv
 	@$(UV) sync --frozen --quiet
+
+# The auditor UI test drives Debian's Chromium headless (Playwright cannot download its own).
+browser:  ## install Debian's chromium if missing (for the auditor UI test)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium (apt-get) for the auditor UI test"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 manifest: install  ## parse the dbt project (Dagster loads the manifest)
 	@$(UV) run --frozen python -m dagster_project manifest
@@ -33,8 +40,12 @@ generate: install  ## write the embedded default landing files only
 refresh: install  ## full refresh of whatever is in the landing directory
 	@$(UV) run --frozen python -m dagster_project refresh
 
-test: install  ## run the test suite
+test: install browser  ## run the test suite
 	@$(UV) run --frozen pytest
+
+screenshots: install browser  ## regenerate docs/images/auditor-*.png (the auditor guide's screenshots)
+	@BOLIGSOCIAL_SCREENSHOT_DIR=$(CURDIR)/docs/images $(UV) run --frozen pytest -q \
+	  tests/integration/test_auditor_ui.py::test_auditor_guide_screenshots
 
 dev: manifest  ## the Dagster UI on http://localhost:3000
 	@mkdir -p $(DAGSTER_HOME)
@@ -45,6 +56,9 @@ versions: install  ## list published warehouse versions
 
 rollback: install  ## make the previous published version current (TO=<version> for another)
 	@$(UV) run --frozen python -m dagster_project rollback $(if $(TO),--to $(TO))
+
+data-docs: install  ## rebuild the Great Expectations Data Docs and print where they are
+	@$(UV) run --frozen python -m dagster_project data-docs --rebuild
 
 clean:  ## remove generated data, dbt artifacts and the environment
 	rm -rf data dbt/target dbt/logs .venv

@@ -3,6 +3,7 @@
     refresh [--generate] [--scale S] [--seed N]   full refresh (on the embedded default with --generate)
     generate [--scale S] [--seed N]               write the embedded default landing files
     manifest                                      parse the dbt project (before definitions load)
+    data-docs [--rebuild]                         where the Great Expectations Data Docs are (rebuilt)
     versions                                      published versions, the current one marked
     rollback [--to VERSION]                       make an earlier published version current
 """
@@ -92,6 +93,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         after = current_version(settings.warehouse_dir)
         _say(f"\nNothing was published; the warehouse is unchanged "
              f"({'version ' + after if after else 'no version published yet'}).")
+        _say_data_docs(settings.warehouse_dir)
         return 1
     version = current_version(settings.warehouse_dir)
     marts = settings.warehouse_dir / "marts.duckdb"
@@ -105,7 +107,28 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     _say("\nQuery it with the duckdb CLI this project installs, for example:")
     _say(f"  {_short(duckdb_cli)} -readonly {_short(marts)} \\\n"
          "    \"select funding_round, sum(grant_lbf_dkk) as grant_lbf_dkk from fct_bevilling group by 1 order by 1\"")
+    _say_data_docs(settings.warehouse_dir)
     _say("\nSee every run, asset and check in the Dagster UI: make dev")
+    return 0
+
+
+def _say_data_docs(warehouse_dir: Path) -> None:
+    from dagster_project.quality.data_docs import index_page
+
+    if index_page(warehouse_dir).exists():
+        _say(f"Every gate's validation, passed or failed, in Data Docs: {index_page(warehouse_dir)}")
+
+
+def cmd_data_docs(args: argparse.Namespace) -> int:
+    from dagster_project.quality.data_docs import index_page, rebuild
+
+    warehouse_dir = get_settings().warehouse_dir
+    if args.rebuild:
+        rebuild(warehouse_dir)
+    if not index_page(warehouse_dir).exists():
+        _say(f"no Data Docs yet in {warehouse_dir}: run a refresh")
+        return 1
+    _say(f"Data Docs: {index_page(warehouse_dir)}")
     return 0
 
 
@@ -162,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     generate.set_defaults(func=cmd_generate)
     commands.add_parser("manifest", help="parse the dbt project").set_defaults(func=cmd_manifest)
     commands.add_parser("versions", help="list published versions").set_defaults(func=cmd_versions)
+    docs_parser = commands.add_parser("data-docs", help="where the Great Expectations Data Docs are")
+    docs_parser.add_argument("--rebuild", action="store_true", help="render the whole site again from stored results")
+    docs_parser.set_defaults(func=cmd_data_docs)
     rollback_parser = commands.add_parser("rollback", help="make an earlier published version current")
     rollback_parser.add_argument("--to", help="version to make current (default: the one before the current)")
     rollback_parser.set_defaults(func=cmd_rollback)

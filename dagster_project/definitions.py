@@ -27,7 +27,8 @@ RAW_ASSETS = [
 ]
 
 defs = dg.Definitions(
-    assets=[*RAW_ASSETS, dbt_models, published_warehouse],
+    # Every asset links to the code that defines it (the UI's code references).
+    assets=dg.with_source_code_references([*RAW_ASSETS, dbt_models, published_warehouse]),
     asset_checks=mart_checks(),
     jobs=[*ingest_jobs, refresh_warehouse_job, full_refresh_job],
     schedules=[monthly_full_refresh],

@@ -55,17 +55,9 @@ CPR_RULE = "CPR number as DDMMYY-SSSS (day 01-31 or 61-91, month 01-12)"
 MASK = "******-****"
 # What a person_key looks like, for the raw suites.
 PERSON_KEY_PATTERN = r"^[0-9a-f]{4}(?:-[0-9a-f]{4}){7}$"
-# Anything that looks like a CPR number, with or without the dash: what a scan for leaks uses.
+# Ten digits with or without the dash, anywhere: a person_key never holds this, not even
+# inside a longer token (the leak scans use the bounded pattern of quality/privacy.py).
 CPR_SHAPED = re.compile(r"\d{6}-?\d{4}")
-# Hex identifiers that are not personal but may hold ten digits in a row by chance:
-# SHA-256 digests (file provenance) and UUIDs (Dagster run ids). A scan for leaks blanks
-# them out first (each replaced by a space, so no digits are joined).
-NOT_PERSONAL_HEX = r"[0-9a-f]{64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-
-
-def looks_like_cpr(text: str) -> bool:
-    """Whether ``text`` holds a CPR-shaped number outside digests and run ids."""
-    return bool(CPR_SHAPED.search(re.sub(NOT_PERSONAL_HEX, " ", text)))
 
 
 class PseudonymKeyError(ValueError):

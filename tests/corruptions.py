@@ -1,7 +1,15 @@
-"""Bad input, made from good landing files the way real deliveries go wrong.
+"""The bad-input corpus: good landing files broken the way real deliveries go wrong.
 
-Each corruption edits a copy of the landing directory in place and returns the
-fragments the refresh's error message must contain: file, row, column and rule.
+Each corruption edits a copy of the landing directory in place and returns what the
+failed refresh must say: fragments naming the file, the row (line, sheet row or JSON
+path; none for a file that cannot be read at all), the column and the rule, the asset
+check that must have failed (None where the reader rejects the file before any gate),
+and text that must appear nowhere (a CPR number).
+
+Fragments are computed from the file being broken, not hard-coded, so the corpus keeps
+working when the generator's world changes. To add a source's kinds, add its file
+helpers and corruptions below and list them in CORRUPTIONS: tests/integration/
+test_bad_input.py runs every entry through a full refresh.
 """
 
 from __future__ import annotations
@@ -16,67 +24,332 @@ import openpyxl
 S1A = "lbf/bevillinger_2011-14.csv"
 S1B = "lbf/bevillinger_2015-18.xlsx"
 S1C = "lbf/bevillinger_2019-26.json"
+AREAS = "register/boligomraader.csv"
+ESTATES = "register/afdelinger.csv"
+
+RAW_LBF = "raw_lbf_grants:expectation_suite"
+RAW_AREAS = "raw_register_areas:expectation_suite"
+RAW_ESTATES = "raw_register_estates:expectation_suite"
+
+# An erstatningspersonnummer (day of month + 60): CPR-shaped, never a real person's.
+FAKE_CPR = "610185-1234"
+
+
+@dataclass(frozen=True)
+class Expected:
+    fragments: tuple[str, ...]  # file, row, column, rule (and value), as the message names them
+    check: str | None = None  # the asset check that must fail; None: the reader rejects the file
+    forbidden: tuple[str, ...] = ()  # must appear in no message, check metadata or Data Docs page
 
 
 @dataclass(frozen=True)
 class Corruption:
-    name: str
-    apply: Callable[[Path], None]
-    expected: tuple[str, ...]  # fragments of the error message
+    name: str  # what went wrong, as an operator would say it
+    kind: str  # the kind of bad input it stands for
+    source: str  # S1a, S1b, S1c, S2, ...
+    apply: Callable[[Path], Expected]
 
 
-def _s1a_lines(landing: Path) -> list[str]:
-    return (landing / S1A).read_bytes().decode("cp1252").split("\r\n")
+# --- delimited text files (S1a, S2) ------------------------------------------------
 
 
-def _write_s1a(landing: Path, lines: list[str]) -> None:
-    (landing / S1A).write_bytes("\r\n".join(lines).encode("cp1252"))
+@dataclass(frozen=True)
+class DelimitedFile:
+    path: str
+    encoding: str
+    delimiter: str
+    newline: str
+
+    def read(self, landing: Path) -> list[list[str]]:
+        """Rows of fields; index 0 is the header, so rows[n - 1] is line n."""
+        text = (landing / self.path).read_bytes().decode(self.encoding)
+        return [line.split(self.delimiter) for line in text.split(self.newline) if line]
+
+    def write(self, landing: Path, rows: list[list[str]], *, encoding: str | None = None) -> None:
+        text = self.newline.join(self.delimiter.join(fields) for fields in rows) + self.newline
+        (landing / self.path).write_bytes(text.encode(encoding or self.encoding))
+
+    def column(self, landing: Path, name: str) -> int:
+        return self.read(landing)[0].index(name)
+
+    def update(self, landing: Path, line: int, column: str, change: Callable[[str], str]) -> str:
+        """Change one field (line numbers as in the file, header = 1); returns the new value."""
+        rows = self.read(landing)
+        index = rows[0].index(column)
+        rows[line - 1][index] = change(rows[line - 1][index])
+        self.write(landing, rows)
+        return rows[line - 1][index]
+
+    def set(self, landing: Path, line: int, column: str, value: str) -> str:
+        return self.update(landing, line, column, lambda _old: value)
 
 
-def duplicated_plan_id(landing: Path) -> None:
-    lines = _s1a_lines(landing)
-    lines.insert(3, lines[1])  # line 2 again as line 4
-    _write_s1a(landing, lines)
+S1A_FILE = DelimitedFile(S1A, "cp1252", ";", "\r\n")
+AREAS_FILE = DelimitedFile(AREAS, "utf-8", ",", "\n")
+ESTATES_FILE = DelimitedFile(ESTATES, "utf-8", ",", "\n")
 
 
-def unknown_municipality(landing: Path) -> None:
-    lines = _s1a_lines(landing)
-    fields = lines[2].split(";")
-    fields[4] = "999"
-    lines[2] = ";".join(fields)
-    _write_s1a(landing, lines)
+def _first_line_with(file: DelimitedFile, landing: Path, predicate: Callable[[str], bool]) -> int:
+    text = (landing / file.path).read_bytes().decode(file.encoding)
+    return next(n for n, line in enumerate(text.split(file.newline), start=1) if predicate(line))
 
 
-def missing_column(landing: Path) -> None:
-    lines = [";".join(f for i, f in enumerate(line.split(";")) if i != 9) if line else line
-             for line in _s1a_lines(landing)]
-    _write_s1a(landing, lines)
+# S1a: LBF grants 2011-14, cp1252 CSV
+
+def s1a_saved_as_utf8(landing: Path) -> Expected:
+    rows = S1A_FILE.read(landing)
+    S1A_FILE.write(landing, rows, encoding="utf-8")
+    line = _first_line_with(S1A_FILE, landing, lambda text: not text.isascii())
+    column = next(rows[0][i] for i, f in enumerate(rows[line - 1]) if not f.isascii())
+    return Expected((S1A, f"row {line}", f"column '{column}'", "encoding cp1252 (file is UTF-8)"))
 
 
-def unparseable_amount(landing: Path) -> None:
+def s1a_missing_column(landing: Path) -> Expected:
+    rows = S1A_FILE.read(landing)
+    S1A_FILE.write(landing, [[f for i, f in enumerate(row) if i != 9] for row in rows])
+    return Expected((S1A, "row 1", f"column '{rows[0][9]}'", "required column is missing"))
+
+
+def s1a_duplicated_plan(landing: Path) -> Expected:
+    rows = S1A_FILE.read(landing)
+    rows.insert(3, list(rows[1]))  # line 2 again as line 4
+    S1A_FILE.write(landing, rows)
+    return Expected((S1A, "line 2", "line 4", "column 'Helhedsplan nr'", "appears only once", repr(rows[1][0])),
+                    RAW_LBF)
+
+
+def s1a_unknown_municipality(landing: Path) -> Expected:
+    S1A_FILE.set(landing, 3, "Kommunenr", "999")
+    return Expected((S1A, "line 3", "column 'Kommunenr'", "one of Denmark's 98 kommuner", "999"), RAW_LBF)
+
+
+def s1a_negative_grant(landing: Path) -> Expected:
+    S1A_FILE.update(landing, 4, "Bevilling kr", lambda amount: "-" + amount)
+    return Expected((S1A, "line 4", "column 'Bevilling kr' (grant_lbf_ore)", "LBF's grant is not negative"), RAW_LBF)
+
+
+def s1a_english_number(landing: Path) -> Expected:
+    english = S1A_FILE.update(landing, 2, "Kommunal medfinansiering kr",  # 1.234,56 -> 1,234.56
+                              lambda amount: amount.replace(".", "#").replace(",", ".").replace("#", ","))
+    return Expected((S1A, "row 2", "column 'Kommunal medfinansiering kr'", "Danish amount like 1.234.567,00", english))
+
+
+def s1a_date_with_slashes(landing: Path) -> Expected:
+    slashed = S1A_FILE.update(landing, 5, "Startdato", lambda date: date.replace("-", "/"))
+    return Expected((S1A, "row 5", "column 'Startdato'", "date as dd-mm-yyyy", slashed))
+
+
+def s1a_short_row(landing: Path) -> Expected:
+    rows = S1A_FILE.read(landing)
+    rows[2] = rows[2][:-1]
+    S1A_FILE.write(landing, rows)
+    return Expected((S1A, "row 3", f"column '{rows[0][-1]}'", "row must have 11 fields"))
+
+
+def s1a_malformed_estate_id(landing: Path) -> Expected:
+    S1A_FILE.update(landing, 2, "Afdelinger", lambda ids: ids[:6] + ids[8:])  # 8071-001,... -> 8071-0,...
+    return Expected((S1A, "line 2", "column 'Afdelinger' (estate_ids)", "afdeling ids have the form BBBB-AAA"),
+                    RAW_LBF)
+
+
+def s1a_cpr_in_plan_name(landing: Path) -> Expected:
+    S1A_FILE.update(landing, 3, "Helhedsplan", lambda name: f"{name} v/ {FAKE_CPR}")
+    return Expected((S1A, "line 3", "column 'Helhedsplan' (plan_name)", "no CPR number in free text",
+                     "******-****"), RAW_LBF, forbidden=(FAKE_CPR, FAKE_CPR.replace("-", "")))
+
+
+# S1b: LBF grants 2015-18, Excel
+
+def _edit_sheet(landing: Path, edit: Callable[[openpyxl.Workbook], None]) -> None:
     workbook = openpyxl.load_workbook(landing / S1B)
-    workbook["Bevillinger"]["H3"] = "kr. 250.000"
+    edit(workbook)
     workbook.save(landing / S1B)
 
 
-def cofinancing_under_25_percent(landing: Path) -> None:
+def s1b_amount_as_text(landing: Path) -> Expected:
+    _edit_sheet(landing, lambda wb: wb["Bevillinger"].__setitem__("H3", "kr. 250.000"))
+    return Expected((S1B, "row 3", "column 'budget_kommune_kr'", "amount in kroner as a number", "kr. 250.000"))
+
+
+def s1b_renamed_column(landing: Path) -> Expected:
+    _edit_sheet(landing, lambda wb: wb["Bevillinger"].__setitem__("G1", "bevilling_lbf_kr"))
+    return Expected((S1B, "row 1", "column 'budget_lbf_kr'", "required column is missing"))
+
+
+def s1b_focus_area_of_another_round(landing: Path) -> Expected:
+    _edit_sheet(landing, lambda wb: wb["Bevillinger"].__setitem__("F4", "Sundhed"))  # a 2011-14 indsatsområde
+    return Expected((S1B, "sheet Bevillinger row 4", "column 'indsatsomraade' (focus_areas)",
+                     "indsatsområder are those of the funding round", "'Sundhed'"), RAW_LBF)
+
+
+def s1b_ends_before_it_starts(landing: Path) -> Expected:
+    def edit(wb):
+        sheet = wb["Bevillinger"]
+        sheet["K2"] = sheet["J2"].value.replace(year=sheet["J2"].value.year - 1)
+    _edit_sheet(landing, edit)
+    return Expected((S1B, "sheet Bevillinger row 2", "columns 'slut' (end_date), 'start' (start_date)",
+                     "a plan ends after it starts"), RAW_LBF)
+
+
+def s1b_text_in_date_cell(landing: Path) -> Expected:
+    _edit_sheet(landing, lambda wb: wb["Bevillinger"].__setitem__("J3", "01-06-2016"))
+    return Expected((S1B, "row 3", "column 'start'", "Excel date cell", "01-06-2016"))
+
+
+def s1b_sheet_renamed(landing: Path) -> Expected:
+    def edit(wb):
+        wb["Bevillinger"].title = "Ark1"
+    _edit_sheet(landing, edit)
+    return Expected((S1B, "workbook must have a sheet 'Bevillinger'", "Ark1"))
+
+
+def s1b_truncated(landing: Path) -> Expected:
+    data = (landing / S1B).read_bytes()
+    (landing / S1B).write_bytes(data[: len(data) // 2])
+    return Expected((S1B, "readable Excel workbook (.xlsx)"))
+
+
+# S1c: LBF grants 2019-26, JSON
+
+def _edit_json(landing: Path, edit: Callable[[dict], None]) -> None:
     path = landing / S1C
     document = json.loads(path.read_text(encoding="utf-8"))
-    for line in document["helhedsplaner"][1]["indsatsomraader"]:
-        line["budget"]["kommune"] = round(line["budget"]["lbf"] * 0.1, 2)
-        line["budget"]["boligorganisation"] = round(line["budget"]["lbf"] * 0.05, 2)
+    edit(document)
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
-SKELETON_CORRUPTIONS = [
-    Corruption("duplicated plan id", duplicated_plan_id,
-               (S1A, "line 4", "column 'Helhedsplan nr'", "appears only once")),
-    Corruption("unparseable amount", unparseable_amount,
-               (S1B, "row 3", "column 'budget_kommune_kr'", "amount in kroner as a number", "kr. 250.000")),
-    Corruption("co-financing under 25 %", cofinancing_under_25_percent,
-               (S1C, "$.helhedsplaner[1]", "budget.kommune + budget.boligorganisation", "at least 25 %")),
-    Corruption("unknown kommune code", unknown_municipality,
-               (S1A, "line 3", "column 'Kommunenr'", "one of Denmark's 98 kommuner", "999")),
-    Corruption("missing column", missing_column,
-               (S1A, "row 1", "column 'Slutdato'", "required column is missing")),
+def s1c_cofinancing_under_25_percent(landing: Path) -> Expected:
+    def edit(document):
+        for line in document["helhedsplaner"][1]["indsatsomraader"]:
+            line["budget"]["kommune"] = round(line["budget"]["lbf"] * 0.1, 2)
+            line["budget"]["boligorganisation"] = round(line["budget"]["lbf"] * 0.05, 2)
+    _edit_json(landing, edit)
+    return Expected((S1C, "$.helhedsplaner[1]", "budget.kommune + budget.boligorganisation", "at least 25 %"),
+                    RAW_LBF)
+
+
+def s1c_starts_after_the_round(landing: Path) -> Expected:
+    def edit(document):
+        document["helhedsplaner"][2]["periode"] = {"start": "2027-01-01", "slut": "2030-12-31"}
+    _edit_json(landing, edit)
+    return Expected((S1C, "$.helhedsplaner[2]", "column 'periode.start' (start_date)",
+                     "the plan starts within its funding round"), RAW_LBF)
+
+
+def s1c_truncated(landing: Path) -> Expected:
+    text = (landing / S1C).read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    (landing / S1C).write_text("".join(lines[: len(lines) // 2]), encoding="utf-8")
+    return Expected((S1C, "valid JSON", f"row {len(lines) // 2 + 1}"))
+
+
+def s1c_missing_key(landing: Path) -> Expected:
+    _edit_json(landing, lambda document: document["helhedsplaner"][1].pop("kommunekode"))
+    return Expected((S1C, "row $.helhedsplaner[1]", "column 'kommunekode'", "required key is missing"))
+
+
+def s1c_estate_unknown_to_the_register(landing: Path) -> Expected:
+    plan = json.loads((landing / S1C).read_text(encoding="utf-8"))["helhedsplaner"][0]["id"]
+    _edit_json(landing, lambda document: document["helhedsplaner"][0]["afdelinger"].append(
+        {"id": "9999-999", "navn": "Afd. 999"}))
+    # Passes the raw gate (a well-formed id); the mart gate on dim_helhedsplan catches it.
+    return Expected((S1C, "$.helhedsplaner[0]", f"plan_id/estate_id '{plan}/9999-999'", "column 'area_id'",
+                     "every afdeling a plan covers is in the estate register"),
+                    "dim_helhedsplan:gx_dim_helhedsplan_estates_in_register")
+
+
+# S2: the area and estate register, UTF-8 CSV
+
+def areas_empty(landing: Path) -> Expected:
+    (landing / AREAS).write_bytes(b"")
+    return Expected((AREAS, "file must not be empty"))
+
+
+def estates_missing(landing: Path) -> Expected:
+    (landing / ESTATES).unlink()
+    return Expected((ESTATES, "file must exist in the landing directory"))
+
+
+def areas_in_cp1252(landing: Path) -> Expected:
+    rows = AREAS_FILE.read(landing)
+    AREAS_FILE.write(landing, rows, encoding="cp1252")
+    line = next(n for n, row in enumerate(rows, start=1) if not ",".join(row).isascii())
+    column = next(rows[0][i] for i, f in enumerate(rows[line - 1]) if not f.isascii())
+    return Expected((AREAS, f"row {line}", f"column '{column}'", "encoding utf-8"))
+
+
+def estates_extra_column(landing: Path) -> Expected:
+    rows = ESTATES_FILE.read(landing)
+    ESTATES_FILE.write(landing, [row + (["ejer"] if i == 0 else ["x"]) for i, row in enumerate(rows)])
+    return Expected((ESTATES, "row 1", "column 'ejer'", "column not in the source contract"))
+
+
+def areas_duplicated_id(landing: Path) -> Expected:
+    first = AREAS_FILE.read(landing)[1][0]
+    AREAS_FILE.set(landing, 3, "boligomraade_id", first)
+    return Expected((AREAS, "line 2", "line 3", "column 'boligomraade_id'", "boligomraade_id appears only once",
+                     repr(first)), RAW_AREAS)
+
+
+def areas_unknown_municipality(landing: Path) -> Expected:
+    AREAS_FILE.set(landing, 4, "kommunekode", "999")
+    return Expected((AREAS, "line 4", "column 'kommunekode'", "one of Denmark's 98 kommuner", "999"), RAW_AREAS)
+
+
+def estates_unknown_area(landing: Path) -> Expected:
+    ESTATES_FILE.set(landing, 5, "boligomraade_id", "BO999-01")
+    return Expected((ESTATES, "line 5", "column 'boligomraade_id'", "every estate's area is in the area register",
+                     "'BO999-01'"), RAW_ESTATES)
+
+
+def estates_no_dwellings(landing: Path) -> Expected:
+    ESTATES_FILE.set(landing, 6, "antal_boliger", "0")
+    return Expected((ESTATES, "line 6", "column 'antal_boliger'", "between 1 and 5,000 dwellings", "0"), RAW_ESTATES)
+
+
+def estates_year_as_text(landing: Path) -> Expected:
+    ESTATES_FILE.set(landing, 7, "opfoert_aar", "ca. 1970")
+    return Expected((ESTATES, "row 7", "column 'opfoert_aar'", "whole number", "ca. 1970"))
+
+
+def estates_header_only(landing: Path) -> Expected:
+    ESTATES_FILE.write(landing, ESTATES_FILE.read(landing)[:1])
+    return Expected((ESTATES, "file must hold at least one data row"))
+
+
+CORRUPTIONS = [
+    Corruption("S1a saved as UTF-8", "wrong encoding", "S1a", s1a_saved_as_utf8),
+    Corruption("S1a without the Slutdato column", "missing column", "S1a", s1a_missing_column),
+    Corruption("S1a lists a plan twice", "duplicate key", "S1a", s1a_duplicated_plan),
+    Corruption("S1a plan in kommune 999", "unknown kommune", "S1a", s1a_unknown_municipality),
+    Corruption("S1a negative grant", "negative amount", "S1a", s1a_negative_grant),
+    Corruption("S1a amount in English format", "unparseable amount", "S1a", s1a_english_number),
+    Corruption("S1a date with slashes", "unparseable date", "S1a", s1a_date_with_slashes),
+    Corruption("S1a row missing its last field", "wrong number of fields", "S1a", s1a_short_row),
+    Corruption("S1a afdeling id 8071-0", "malformed id", "S1a", s1a_malformed_estate_id),
+    Corruption("S1a CPR number in a plan name", "raw CPR in a free-text field", "S1a", s1a_cpr_in_plan_name),
+    Corruption("S1b amount typed as text", "unparseable amount", "S1b", s1b_amount_as_text),
+    Corruption("S1b budget_lbf_kr renamed", "renamed column", "S1b", s1b_renamed_column),
+    Corruption("S1b indsatsområde of 2011-14", "code not allowed in the round", "S1b", s1b_focus_area_of_another_round),
+    Corruption("S1b plan ends before it starts", "dates out of order", "S1b", s1b_ends_before_it_starts),
+    Corruption("S1b start date typed as text", "unparseable date", "S1b", s1b_text_in_date_cell),
+    Corruption("S1b sheet renamed", "missing sheet", "S1b", s1b_sheet_renamed),
+    Corruption("S1b workbook cut in half", "truncated file", "S1b", s1b_truncated),
+    Corruption("S1c co-financing under 25 %", "rule across fields (co-financing)", "S1c",
+               s1c_cofinancing_under_25_percent),
+    Corruption("S1c plan starts in 2027", "date outside the round", "S1c", s1c_starts_after_the_round),
+    Corruption("S1c export cut in half", "truncated file", "S1c", s1c_truncated),
+    Corruption("S1c plan without kommunekode", "missing field", "S1c", s1c_missing_key),
+    Corruption("S1c plan covers afdeling 9999-999", "unknown estate (cross-source)", "S1c",
+               s1c_estate_unknown_to_the_register),
+    Corruption("area register is empty", "empty file", "S2", areas_empty),
+    Corruption("estate register is missing", "missing file", "S2", estates_missing),
+    Corruption("area register saved as cp1252", "wrong encoding", "S2", areas_in_cp1252),
+    Corruption("estate register with an extra column", "extra column", "S2", estates_extra_column),
+    Corruption("area register lists an id twice", "duplicate key", "S2", areas_duplicated_id),
+    Corruption("area in kommune 999", "unknown kommune", "S2", areas_unknown_municipality),
+    Corruption("estate in area BO999-01", "unknown area", "S2", estates_unknown_area),
+    Corruption("estate with 0 dwellings", "value out of range", "S2", estates_no_dwellings),
+    Corruption("estate built 'ca. 1970'", "unparseable number", "S2", estates_year_as_text),
+    Corruption("estate register with only its header", "no data rows", "S2", estates_header_only),
 ]

@@ -107,7 +107,8 @@ def failure_message(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
-            if not evaluation.passed:
+            # A warning (a dbt test with severity warn) does not fail the run.
+            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
                 summary = evaluation.metadata.get("summary")
                 text = summary.value.strip("`\n") if summary else evaluation.description
                 lines.append(f"check {evaluation.asset_check_key.to_user_string()} failed: {text}")
@@ -115,8 +116,20 @@ def failure_message(result: dg.ExecuteInProcessResult) -> str:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
             data = event.step_failure_data
             described = data.user_failure_data.description if data.user_failure_data else None
-            text = described or data.error.message.strip()
+            text = described or _error_text(data.error)
             # A gate that failed its step says the same as its failed check: say it once.
+            if lines and data.error and "DagsterAssetCheckFailedError" in f"{data.error.cls_name} {data.error.message}":
+                continue
             if not any(line.split(" failed: ", 1)[1] in text for line in lines):
                 lines.append(f"step {event.step_key} failed: {text}")
     return "\n".join(lines) or "the run failed without a step failure (see the run in the Dagster UI)"
+
+
+def _error_text(error) -> str:
+    """An unexpected error's own message: Dagster wraps it in 'Error occurred while executing op'."""
+    text = error.message.strip()
+    cause = error.cause
+    while cause is not None:
+        text += f"\n  caused by {cause.message.strip()}"
+        cause = cause.cause
+    return text

@@ -4,8 +4,10 @@ import json
 
 import dagster as dg
 
+from dagster_project.catalog import pii_tags
 from dagster_project.dbt.project import dbt_project
-from dagster_project.publish.warehouse import PublishedTable, publish
+from dagster_project.publish.privacy_gates import RULE_CPR, RULE_PII, RULE_SMALL_COUNT, RULE_UNDECLARED
+from dagster_project.publish.warehouse import PrivacyGateFailed, PublishedTable, current_version, publish
 from dagster_project.quality.checks import mart_suites
 from dagster_project.resources import WarehouseResource
 from dagster_project.sources.common import RawStore
@@ -14,17 +16,30 @@ from dagster_project.versioning import code_revision
 
 
 def published_tables() -> list[PublishedTable]:
-    """Models whose dbt meta says ``publish: marts`` or ``publish: restricted``."""
+    """Models whose dbt meta says ``publish: marts`` or ``publish: restricted``, with their
+    ``meta.pii`` and the ``meta.count`` declarations of their columns."""
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
     tables = []
     for node in manifest["nodes"].values():
-        target = node.get("meta", {}).get("publish") or node.get("config", {}).get("meta", {}).get("publish")
+        meta = {**node.get("meta", {}), **node.get("config", {}).get("meta", {})}
+        target = meta.get("publish")
         if node["resource_type"] == "model" and target:
             if target not in ("marts", "restricted"):
                 raise ValueError(f"model {node['name']}: meta.publish must be 'marts' or 'restricted', not {target!r}")
-            tables.append(PublishedTable(name=node.get("alias") or node["name"], schema=node["schema"],
-                                         database=target))
+            declared = {name: _column_meta(column).get("count") for name, column in node["columns"].items()}
+            for name, value in declared.items():
+                if value is not None and not isinstance(value, bool):
+                    raise ValueError(f"model {node['name']}, column {name}: meta.count must be true or false")
+            tables.append(PublishedTable(
+                name=node.get("alias") or node["name"], schema=node["schema"], database=target,
+                pii=bool(meta.get("pii")),
+                count_columns=frozenset(n for n, v in declared.items() if v is True),
+                not_count_columns=frozenset(n for n, v in declared.items() if v is False)))
     return sorted(tables, key=lambda t: (t.database, t.name))
+
+
+def _column_meta(column: dict) -> dict:
+    return {**column.get("meta", {}), **column.get("config", {}).get("meta", {})}
 
 
 PUBLISHED_TABLES = published_tables()
@@ -49,20 +64,29 @@ def gated_assets() -> list[str]:
     return sorted({s["meta"]["dagster"]["asset"] for s in mart_suites()} - published)
 
 
+PRIVACY_GATES = "privacy_gates"
+
+
 @dg.asset(
     deps=[dg.AssetKey(t.name) for t in PUBLISHED_TABLES] + [dg.AssetKey(name) for name in gated_assets()],
+    check_specs=[dg.AssetCheckSpec(
+        PRIVACY_GATES, asset="published_warehouse", blocking=True,
+        description=("Privacy gates on the new version before the switch (publish/privacy_gates.py): "
+                     f"'{RULE_CPR}'; '{RULE_SMALL_COUNT}'; '{RULE_UNDECLARED}'; '{RULE_PII}'."))],
     group_name="publish",
     kinds={"duckdb", "parquet"},
     owners=OWNERS,
-    tags={"layer": "publish"},
+    # restricted.duckdb holds pseudonymised person-level data once a model is published there.
+    tags={"layer": "publish", **pii_tags(any(t.database == "restricted" for t in PUBLISHED_TABLES))},
     description=(
         "Publishes the gated marts for analysts: builds a new version of marts.duckdb, "
         "restricted.duckdb and Parquet exports from the dbt build, switches the warehouse to it "
         "in one atomic step and logs the publish (run, code revision, source checksums, checks). "
-        "Runs only if every blocking check upstream passed in this run."
+        "Runs only if every blocking check upstream passed in this run. Each published model gets "
+        "an observation naming the version that holds it."
     ),
 )
-def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     settings = warehouse.settings()
     checks = _checks_of_run(context)
     failed = [c["check"] for c in checks if not c["passed"] and c["severity"] == "ERROR"]
@@ -74,20 +98,40 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
          "gated_in_run": s["run_id"]}
         for s in RawStore(settings.raw_dir).sidecars() for f in s["sources"]
     ]
-    result = publish(
-        build_db=settings.build_db,
-        warehouse_dir=settings.warehouse_dir,
-        tables=PUBLISHED_TABLES,
-        run_id=context.run_id,
-        code_revision=code_revision(),
-        sources=sources,
-        checks=checks,
-        keep_versions=settings.keep_versions,
-    )
+    previous = current_version(settings.warehouse_dir)
+    try:
+        result = publish(
+            build_db=settings.build_db,
+            warehouse_dir=settings.warehouse_dir,
+            tables=PUBLISHED_TABLES,
+            run_id=context.run_id,
+            code_revision=code_revision(),
+            sources=sources,
+            checks=checks,
+            keep_versions=settings.keep_versions,
+        )
+    except PrivacyGateFailed as failed:
+        context.log.error(str(failed))
+        yield _privacy_check(failed.report)
+        raise dg.Failure(description=f"not publishing, nothing was switched: {failed}") from None
     context.log.info(f"published version {result.version} to {settings.warehouse_dir}")
-    return dg.MaterializeResult(
+    for table in PUBLISHED_TABLES:
+        # The figures an analyst reads in this version are this run's materialization of the model.
+        context.log_event(dg.AssetObservation(
+            asset_key=dg.AssetKey(table.name),
+            metadata={
+                "published_version": result.version,
+                "published_to": f"{table.database}.duckdb",
+                "published_rows": dg.MetadataValue.int(result.tables[table.name]),
+                "published_path": dg.MetadataValue.path(str(result.path / f"{table.database}.duckdb")),
+            },
+        ))
+    yield dg.MaterializeResult(
+        # The published version is this asset's data version: the UI shows it on the asset.
+        data_version=dg.DataVersion(result.version),
         metadata={
             "version": result.version,
+            "previous_version": previous or "(none)",
             "marts_db": dg.MetadataValue.path(str(result.marts_db)),
             "version_path": dg.MetadataValue.path(str(result.path)),
             "tables": dg.MetadataValue.json(result.tables),
@@ -95,4 +139,16 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "source_files": len(sources),
             "code_revision": code_revision(),
         }
+    )
+    yield _privacy_check(result.privacy)
+
+
+def _privacy_check(report) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name=PRIVACY_GATES,
+        passed=report.passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=report.message() if not report.passed else "no CPR number, no count of 1-4, no undeclared count, "
+                                                               "person-level facts only in restricted.duckdb",
+        metadata={**report.summary(), "violations": dg.MetadataValue.json([str(v) for v in report.violations])},
     )

@@ -11,12 +11,12 @@
       parquet -> current/parquet
       publish_log.jsonl                      every publish and rollback, append-only
 
-A new version is built completely in a hidden directory beside the others, flushed to
-disk, renamed into place and only then made current by replacing the ``current``
-symlink in one rename. A refresh that fails or is killed at any point leaves ``current``
-and the files it points to untouched. Analysts holding a connection keep reading the
-version they opened; a new connection sees the new version. Versions are never
-modified after they are built.
+A new version is built completely in a hidden directory beside the others, checked by
+the privacy gates (``privacy_gates.py``), flushed to disk, renamed into place and only
+then made current by replacing the ``current`` symlink in one rename. A refresh that
+fails or is killed at any point leaves ``current`` and the files it points to untouched.
+Analysts holding a connection keep reading the version they opened; a new connection
+sees the new version. Versions are never modified after they are built.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from typing import Any
 
 import duckdb
 
+from dagster_project.publish.privacy_gates import GateReport, check_database
+
 MARTS_DB = "marts.duckdb"
 RESTRICTED_DB = "restricted.duckdb"
 PARQUET_DIR = "parquet"
@@ -46,13 +48,27 @@ class PublishError(RuntimeError):
     pass
 
 
+class PrivacyGateFailed(PublishError):
+    """A privacy gate failed on the new version: nothing was switched."""
+
+    def __init__(self, report: GateReport):
+        self.report = report
+        super().__init__(report.message())
+
+
 @dataclass(frozen=True)
 class PublishedTable:
-    """A dbt model to publish: ``database`` is 'marts' or 'restricted'."""
+    """A dbt model to publish: ``database`` is 'marts' or 'restricted'.
+
+    ``pii`` (dbt ``meta.pii``) and the columns whose dbt ``meta.count`` is true (counts of
+    persons) or false (integers that are not) feed the privacy gates."""
 
     name: str
     schema: str
     database: str
+    pii: bool = False
+    count_columns: frozenset[str] = frozenset()
+    not_count_columns: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,7 @@ class PublishResult:
     path: Path
     tables: dict[str, int]
     marts_db: Path
+    privacy: GateReport
 
 
 def current_version(warehouse_dir: Path) -> str | None:
@@ -128,7 +145,7 @@ def publish(
                 "checks": list(checks),
                 "checks_passed": sum(1 for c in checks if c.get("passed")),
             }
-            counts = _build_version(staging, build_db, tables, log_row, _previous_log(warehouse_dir))
+            counts, privacy = _build_version(staging, build_db, tables, log_row, _previous_log(warehouse_dir))
             log_row["tables"] = counts
             (staging / "version.json").write_text(json.dumps(log_row, indent=2), encoding="utf-8")
             _fsync_tree(staging)
@@ -141,7 +158,8 @@ def publish(
         _switch(warehouse_dir, version)
         _append_log(warehouse_dir, log_row)
         _prune(warehouse_dir, keep_versions)
-    return PublishResult(version=version, path=final, tables=counts, marts_db=warehouse_dir / MARTS_DB)
+    return PublishResult(version=version, path=final, tables=counts, marts_db=warehouse_dir / MARTS_DB,
+                         privacy=privacy)
 
 
 def rollback(warehouse_dir: Path, to_version: str | None = None) -> str:
@@ -162,26 +180,43 @@ def rollback(warehouse_dir: Path, to_version: str | None = None) -> str:
     return to_version
 
 
+PRIVACY_CHECK = "published_warehouse:privacy_gates"
+
+
 def _build_version(target: Path, build_db: Path, tables: Sequence[PublishedTable], log_row: dict[str, Any],
-                   previous_log: list[dict[str, Any]]) -> dict[str, int]:
+                   previous_log: list[dict[str, Any]]) -> tuple[dict[str, int], GateReport]:
     counts: dict[str, int] = {}
+    privacy = GateReport()
     (target / PARQUET_DIR).mkdir()
-    for database in ("marts", "restricted"):
-        path = target / f"{database}.duckdb"
-        with duckdb.connect(str(path)) as con:
+    databases = {database: [t for t in tables if t.database == database] for database in ("marts", "restricted")}
+    for database, selected in databases.items():
+        with duckdb.connect(str(target / f"{database}.duckdb")) as con:
             con.execute(f"ATTACH {_quote(str(build_db))} AS build (READ_ONLY)")
-            for table in [t for t in tables if t.database == database]:
+            for table in selected:
                 source = f'build."{table.schema}"."{table.name}"'
                 con.execute(f'CREATE TABLE main."{table.name}" AS SELECT * FROM {source}')
                 _copy_comments(con, table)
                 counts[table.name] = con.execute(f'SELECT count(*) FROM main."{table.name}"').fetchone()[0]
-                if database == "marts":
+            con.execute("DETACH build")
+            # Gate what is in the file, as analysts will read it, before anything is exported.
+            privacy.merge(check_database(con, database, selected))
+    if not privacy.passed:
+        raise PrivacyGateFailed(privacy)
+    log_row["checks"] = [*log_row["checks"], {"check": PRIVACY_CHECK, "passed": True, "severity": "ERROR",
+                                              **privacy.summary()}]
+    log_row["checks_passed"] += 1
+    for database, selected in databases.items():
+        with duckdb.connect(str(target / f"{database}.duckdb")) as con:
+            _write_log_table(con, previous_log + [log_row | {"tables": counts}])
+            privacy.merge(check_database(con, database, [], extra_tables=["publish_log"]))
+            if database == "marts":
+                for table in selected:
                     parquet = target / PARQUET_DIR / f"{table.name}.parquet"
                     con.execute(f'COPY main."{table.name}" TO {_quote(str(parquet))} (FORMAT parquet)')
-            con.execute("DETACH build")
-            _write_log_table(con, previous_log + [log_row | {"tables": counts}])
             con.execute("CHECKPOINT")
-    return counts
+    if not privacy.passed:
+        raise PrivacyGateFailed(privacy)
+    return counts, privacy
 
 
 def _copy_comments(con: duckdb.DuckDBPyConnection, table: PublishedTable) -> None:

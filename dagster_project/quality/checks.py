@@ -3,16 +3,23 @@
 
 Each suite names its asset, its check and the SQL that produces the frame it validates
 (``meta.batch.sql``, run against the dbt build database through a read-only connection;
-``{raw_dir}`` is replaced by the raw layer's path).
+``{raw_dir}`` is replaced by the raw layer's path), the columns that name a failing row
+(``meta.batch.key``; a frame that carries ``_source_file``/``_source_locator`` also names
+the landing file and row) and the reference data it needs (``meta.parameters``, resolved
+by ``quality/parameters.py``). Every validation is rendered as a Data Docs page.
 """
 
 import json
 import time
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from dagster_project.quality.gx_runner import validate_frame
+from dagster_project.quality.data_docs import record_validation
+from dagster_project.quality.gx_runner import GateResult, validate_frame
+from dagster_project.quality.metadata import gate_metadata
+from dagster_project.quality.parameters import shared_parameters
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import EXPECTATIONS_DIR
 
@@ -26,11 +33,20 @@ def mart_suites() -> list[dict]:
     return suites
 
 
+def run_mart_suite(spec: dict, build_db: Path, raw_dir: Path) -> GateResult:
+    """Validate the frame a mart suite's SQL selects from the build database."""
+    meta = spec["meta"]
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        frame = con.sql(meta["batch"]["sql"].replace("{raw_dir}", raw_dir.as_posix())).df()
+    return validate_frame(frame, spec["name"], subject=meta["dagster"]["asset"],
+                          key_columns=meta["batch"].get("key", []),
+                          parameters=shared_parameters(meta.get("parameters", {})))
+
+
 def build_mart_check(spec: dict) -> dg.AssetChecksDefinition:
     suite = spec["name"]
     meta = spec["meta"]
     asset = meta["dagster"]["asset"]
-    sql = meta["batch"]["sql"]
 
     @dg.asset_check(
         asset=dg.AssetKey(asset),
@@ -41,26 +57,16 @@ def build_mart_check(spec: dict) -> dg.AssetChecksDefinition:
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         settings = warehouse.settings()
         started = time.perf_counter()
-        with duckdb.connect(str(settings.build_db), read_only=True) as con:
-            frame = con.sql(sql.replace("{raw_dir}", settings.raw_dir.as_posix())).df()
-        gate = validate_frame(frame, suite, subject=asset)
+        gate = run_mart_suite(spec, settings.build_db, settings.raw_dir)
+        page = record_validation(gate, warehouse_dir=settings.warehouse_dir, run_id=context.run.run_id, batch=asset,
+                                 asset=asset)
         if not gate.success:
             context.log.error(gate.message())
-        result = gate.as_metadata()
         return dg.AssetCheckResult(
             passed=gate.success,
             severity=dg.AssetCheckSeverity.ERROR,
             description=gate.headline(),
-            metadata={
-                "suite_file": result["suite_file"],
-                "rows_validated": len(frame),
-                "expectations": result["expectations"],
-                "failed": result["failed"],
-                "errored": result["errored"],
-                "summary": dg.MetadataValue.md("```\n" + result["summary"] + "\n```"),
-                "results": dg.MetadataValue.json(result["results"]),
-                "seconds": round(time.perf_counter() - started, 3),
-            },
+            metadata={**gate_metadata(gate, page), "seconds": round(time.perf_counter() - started, 3)},
         )
 
     return _check

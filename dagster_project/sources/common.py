@@ -75,12 +75,13 @@ def require_file(path: Path, name: str) -> None:
         raise SourceContractError(name, "file must not be empty")
 
 
-def decode_text(data: bytes, name: str, encoding: str) -> str:
+def decode_text(data: bytes, name: str, encoding: str, *, delimiter: str | None = None) -> str:
     """Decode a whole text file strictly in the contract's encoding.
 
     cp1252 accepts almost any byte, so a UTF-8 file read as cp1252 would silently turn
     'Aarhus Ø' into 'Aarhus Ã˜'. A file that is valid UTF-8 and not plain ASCII is
-    therefore rejected when the contract says cp1252.
+    therefore rejected when the contract says cp1252. With the file's ``delimiter`` the
+    error also names the column (by the header) of the first offending byte.
     """
     if encoding.lower() in ("cp1252", "windows-1252"):
         if data.startswith(b"\xef\xbb\xbf"):
@@ -91,13 +92,26 @@ def decode_text(data: bytes, name: str, encoding: str) -> str:
         except UnicodeDecodeError:
             is_utf8 = False
         if is_utf8:
-            line = next(i for i, raw in enumerate(data.split(b"\n"), start=1) if not raw.isascii())
-            raise SourceContractError(name, "encoding cp1252 (file is UTF-8)", row=line)
+            offset = next(i for i, byte in enumerate(data) if byte > 0x7F)
+            raise SourceContractError(name, "encoding cp1252 (file is UTF-8)", row=data[:offset].count(b"\n") + 1,
+                                      column=_column_at(data, offset, delimiter))
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise SourceContractError(name, f"encoding {encoding}", row=line, value=data[exc.start:exc.end]) from exc
+        raise SourceContractError(name, f"encoding {encoding}", row=line, column=_column_at(data, exc.start, delimiter),
+                                  value=data[exc.start:exc.end]) from exc
+
+
+def _column_at(data: bytes, offset: int, delimiter: str | None) -> str | None:
+    """The header name of the field holding byte ``offset`` of a delimited file."""
+    if not delimiter:
+        return None
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    index = data[line_start:offset].count(delimiter.encode("ascii"))
+    header = data.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r")
+    fields = header.split(delimiter)
+    return fields[index].strip() if index < len(fields) else None
 
 
 def check_columns(name: str, found: Sequence[str], expected: Sequence[str], *, row: int = 1) -> None:
@@ -256,6 +270,11 @@ def _fsync(path: Path) -> None:
         os.fsync(f.fileno())
 
 
+def first_missing_field(header: Sequence[str], fields: Sequence[str]) -> str | None:
+    """The column a short row lacks first (a row with too many fields names none)."""
+    return header[len(fields)].strip() if len(fields) < len(header) else None
+
+
 # A field parser for read_delimited: (text, file, row, column) -> value, or raises
 # SourceContractError.
 FieldParser = Callable[[str, str, "int | str", str], object]
@@ -311,9 +330,9 @@ def read_delimited_columns(path: Path, landing_dir: Path, columns: dict[str, Fie
     if encoding.lower().replace("-", "").replace("_", "") == "utf8sig":
         if not data.startswith(b"\xef\xbb\xbf"):
             raise SourceContractError(name, "encoding UTF-8 with byte order mark (the file has none)", row=1)
-        text = decode_text(data[3:], name, "utf-8")
+        text = decode_text(data[3:], name, "utf-8", delimiter=delimiter)
     else:
-        text = decode_text(data, name, encoding)
+        text = decode_text(data, name, encoding, delimiter=delimiter)
         if text.startswith("\ufeff"):
             raise SourceContractError(name, f"encoding {encoding} without byte order mark", row=1)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -330,7 +349,8 @@ def read_delimited_columns(path: Path, landing_dir: Path, columns: dict[str, Fie
             continue
         if len(fields) != len(header):
             raise SourceContractError(name, f"row must have {len(header)} fields separated by {delimiter!r}",
-                                      row=row, value=f"{len(fields)} fields")
+                                      row=row, column=first_missing_field(header, fields),
+                                      value=f"{len(fields)} fields")
         for column, parse in columns.items():
             values[column].append(parse(fields[index[column]], name, row, column))
         rows.append(row)

@@ -17,7 +17,10 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from dagster_project.quality.gx_runner import GateResult, validate_frame
+from dagster_project.quality.data_docs import record_validation
+from dagster_project.quality.gx_runner import validate_frame
+from dagster_project.quality.metadata import gate_metadata
+from dagster_project.settings import get_settings
 from dagster_project.sources.common import RawStore, SourceContractError, relative_name, sha256_file
 from dagster_project.versioning import code_revision
 
@@ -51,13 +54,15 @@ def ingest(
     parameters: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
     column_labels: Mapping[str, str] | None = None,
     subject: str | None = None,
+    warehouse_dir: Path | None = None,
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """Yield the materialization and check result of one gated raw partition.
 
     ``files`` are the landing files read; a source that is not a file (an API answer)
     passes none and names itself in ``subject``: its provenance is then taken from the
-    frame's ``_source_file`` and ``_source_sha256``.
-    """
+    frame's ``_source_file`` and ``_source_sha256``. The validation, passed or failed, is
+    rendered as a Data Docs page under ``warehouse_dir`` (default: the configured
+    warehouse directory)."""
     started = time.perf_counter()
     names = [relative_name(f, landing_dir) for f in files]
     subject = subject or ", ".join(names)
@@ -77,12 +82,14 @@ def ingest(
     gate_started = time.perf_counter()
     gate = validate_frame(frame, asset, subject=subject, parameters=parameters, column_labels=column_labels)
     gate_seconds = time.perf_counter() - gate_started
+    page = record_validation(gate, warehouse_dir=warehouse_dir or get_settings().warehouse_dir,
+                             run_id=context.run_id, batch=partition or asset, asset=asset, partition=partition)
     check = dg.AssetCheckResult(
         check_name=RAW_CHECK_NAME,
         passed=gate.success,
         severity=dg.AssetCheckSeverity.ERROR,
         description=gate.headline(),
-        metadata=_gate_metadata(gate),
+        metadata=gate_metadata(gate, page),
     )
     if not gate.success:
         context.log.error(gate.message())
@@ -101,7 +108,8 @@ def ingest(
         "partition": partition,
         "rows": len(frame),
         "sources": sources,
-        "gate": {"suite": gate.suite, "expectations": len(gate.outcomes), "passed": True},
+        "gate": {"suite": gate.suite, "expectations": len(gate.outcomes), "passed": True,
+                 "data_docs_page": page.relative},
         "run_id": context.run_id,
         "code_revision": code_revision(),
     }
@@ -125,14 +133,3 @@ def ingest(
     )
     yield check
 
-
-def _gate_metadata(gate: GateResult) -> dict[str, Any]:
-    meta = gate.as_metadata()
-    return {
-        "suite_file": meta["suite_file"],
-        "expectations": meta["expectations"],
-        "failed": meta["failed"],
-        "errored": meta["errored"],
-        "summary": dg.MetadataValue.md("```\n" + meta["summary"] + "\n```"),
-        "results": dg.MetadataValue.json(meta["results"]),
-    }

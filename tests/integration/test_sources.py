@@ -15,7 +15,7 @@ import pytest
 
 from dagster_project.automation.full_refresh import failure_message
 from dagster_project.automation.jobs import PARTITIONED_SOURCES
-from dagster_project.pseudonym import CPR_SHAPED, NOT_PERSONAL_HEX, looks_like_cpr
+from dagster_project.quality.privacy import CPR_REGEX_RE2, contains_cpr
 from dagster_project.publish.warehouse import current_version
 from dagster_project.reference import municipalities
 from dagster_project.settings import REFERENCE_SEEDS_DIR, get_settings
@@ -72,14 +72,15 @@ def test_staging_models_read_every_source(refreshed, session_env):
 
 
 def _text_values(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> list[str]:
-    """Values holding \\d{6}-?\\d{4} once SHA-256 digests and run ids (hex identifiers that
-    may hold ten digits in a row by chance) are blanked out, as ``looks_like_cpr`` does."""
+    """Values holding a CPR-shaped number: \\d{6}-?\\d{4} not inside a longer word or number
+    (the project's one pattern, quality/privacy.py: a SHA-256 digest or a run id may hold
+    ten digits in a row without being a CPR number)."""
     hits = []
     for column in columns:
-        value = f"regexp_replace(\"{column}\"::varchar, '{NOT_PERSONAL_HEX}', ' ', 'g')"
+        value = f'"{column}"::varchar'
         hits += [f"{relation}.{column}: {v}" for (v,) in con.sql(
-            f"select distinct \"{column}\"::varchar from {relation} "
-            f"where regexp_matches({value}, '{CPR_SHAPED.pattern}') limit 3").fetchall()]
+            f"select distinct {value} from {relation} where regexp_matches({value}, ?) limit 3",
+            params=[CPR_REGEX_RE2]).fetchall()]
     return hits
 
 
@@ -112,7 +113,7 @@ def test_no_cpr_shaped_value_in_any_text_column_anywhere(refreshed, session_env)
     assert scanned > 100 and hits == []
     # The scan can fail: the landing files hold CPR-shaped numbers that it finds.
     landing = session_env.landing_dir / "deltagere"
-    assert looks_like_cpr(next(landing.glob("*/*.csv")).read_text(encoding="utf-8"))
+    assert contains_cpr(next(landing.glob("*/*.csv")).read_text(encoding="utf-8"))
 
 
 def test_no_cpr_number_in_the_logs_of_any_run(refreshed, instance, session_env):

@@ -65,3 +65,27 @@ def test_every_suite_file_loads_and_names_its_rules():
         gx.ExpectationSuite(name=spec["name"], expectations=spec["expectations"])
         for expectation in spec["expectations"]:
             assert expectation.get("meta", {}).get("rule"), f"{path.name}: {expectation['type']} has no meta.rule"
+
+
+def test_a_cpr_number_among_failing_values_is_masked_everywhere(suite_dir):
+    _write(suite_dir, [{"type": "expect_column_values_to_not_match_regex",
+                        "kwargs": {"column": "name", "regex": "[0-9]{6}-[0-9]{4}"},
+                        "meta": {"rule": "no CPR number in free text"}}])
+    frame = _frame().assign(name=["ok", "Plan v/ 610185-1234", "ok"], _source_row=[2, 3, 4])
+    result = gx_runner.validate_frame(frame, "demo", subject="x.csv")
+    assert "x.csv, line 3, column 'name': rule 'no CPR number in free text' violated by value " \
+           "'Plan v/ ******-****'" in result.message()
+    stored = json.dumps(result.validation.to_json_dict()) + json.dumps(result.as_metadata())
+    assert "610185" not in stored and "******-****" in stored
+    assert result.as_metadata()["failing_rows"][0]["_source_row"] == 3
+
+
+def test_mart_rows_are_named_by_their_key_and_column_pairs_by_both_columns(suite_dir):
+    _write(suite_dir, [{"type": "expect_column_pair_values_a_to_be_greater_than_b",
+                        "kwargs": {"column_A": "end", "column_B": "start"}, "meta": {"rule": "ends after it starts"}}])
+    frame = pd.DataFrame({"plan_id": ["p1", "p2"], "start": [1, 5], "end": [2, 3]})
+    result = gx_runner.validate_frame(frame, "demo", subject="dim_plan", key_columns=["plan_id"])
+    assert "dim_plan, plan_id 'p2', columns 'end', 'start': rule 'ends after it starts' violated by value (3, 5)" \
+        in result.message()
+    assert result.as_metadata()["failing_rows"] == [
+        {"rule": "ends after it starts", "column": "end, start", "plan_id": "p2", "end": 3, "start": 5}]

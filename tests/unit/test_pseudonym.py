@@ -99,14 +99,3 @@ def test_keys_are_hmac_sha256_truncated_to_128_bits(key):
     for cpr in ("610190-1234", "311299-0001"):
         expected = hmac.new(key, cpr.encode(), hashlib.sha256).hexdigest()[:32]
         assert person_key(cpr, key).replace("-", "") == expected
-
-
-def test_a_leak_scan_sees_cpr_numbers_but_not_digests_or_run_ids():
-    from dagster_project.pseudonym import looks_like_cpr
-
-    digest = "7aa04766899b0b3ef7f6ea2dd3b3835926372a2a92599b32451c405c256166fc"
-    run_id = "1b4e28ba-2fa1-11d2-883f-001234567890"
-    assert CPR_SHAPED.search(digest) and CPR_SHAPED.search(run_id)
-    assert not looks_like_cpr(f'{{"sha256": "{digest}", "run": "{run_id}"}}')
-    assert looks_like_cpr(f"{digest} 610190-1234") and looks_like_cpr("cpr 6101901234")
-    assert not looks_like_cpr(person_key("610190-1234"))

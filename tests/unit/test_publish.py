@@ -27,7 +27,8 @@ def _build(path, value):
         con.execute("CREATE OR REPLACE TABLE marts.fct_person AS SELECT 'p1' AS person_key")
 
 
-TABLES = [PublishedTable("fct_x", "marts", "marts"), PublishedTable("fct_person", "marts", "restricted")]
+TABLES = [PublishedTable("fct_x", "marts", "marts", not_count_columns=frozenset({"v"})),
+          PublishedTable("fct_person", "marts", "restricted", pii=True)]
 
 
 def _publish(tmp_path, value, minute, keep=5):
@@ -79,3 +80,66 @@ def test_a_failed_build_leaves_the_current_version(tmp_path):
     assert current_version(tmp_path / "wh") == good.version
     assert (tmp_path / "wh" / "marts.duckdb").read_bytes() == before
     assert not list((tmp_path / "wh" / "versions").glob(".*"))
+
+
+def test_the_documented_rollback_command(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from dagster_project.settings import REPO_ROOT
+
+    first, second = _publish(tmp_path, 1, 1), _publish(tmp_path, 2, 2)
+    env = {**os.environ, "BOLIGSOCIAL_WAREHOUSE_DIR": str(tmp_path / "wh")}
+    command = [sys.executable, "-m", "dagster_project"]
+    listed = subprocess.run([*command, "versions"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True)
+    assert f"* {second.version}" in listed.stdout and f"  {first.version}" in listed.stdout
+    subprocess.run([*command, "rollback"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True)
+    assert current_version(tmp_path / "wh") == first.version
+    with duckdb.connect(str(tmp_path / "wh" / "marts.duckdb"), read_only=True) as con:
+        assert con.sql("SELECT v FROM fct_x").fetchone()[0] == 1
+    back = subprocess.run([*command, "rollback", "--to", second.version], cwd=REPO_ROOT, env=env, capture_output=True,
+                          text=True, check=True)
+    assert second.version in back.stdout and current_version(tmp_path / "wh") == second.version
+
+
+KILLED_PUBLISH = r"""
+import datetime as dt, sys
+from pathlib import Path
+from dagster_project.publish.warehouse import PublishedTable, publish
+publish(build_db=Path(sys.argv[1]), warehouse_dir=Path(sys.argv[2]), run_id="killed00", code_revision="abc",
+        tables=[PublishedTable("fct_big", "marts", "marts", not_count_columns=frozenset({"v"}))], sources=[], checks=[])
+"""
+
+
+def test_a_publish_killed_half_way_leaves_the_current_version_and_the_next_publish_cleans_up(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from dagster_project.settings import REPO_ROOT
+
+    good = _publish(tmp_path, 1, 1)
+    wh = tmp_path / "wh"
+    before = {p: p.read_bytes() for p in (wh / "versions").rglob("*") if p.is_file()}
+    big = tmp_path / "big.duckdb"
+    with duckdb.connect(str(big)) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE TABLE marts.fct_big AS SELECT range AS v, md5(range::varchar) AS t FROM range(3000000)")
+    killed = subprocess.Popen([sys.executable, "-c", KILLED_PUBLISH, str(big), str(wh)], cwd=REPO_ROOT)
+    deadline = time.monotonic() + 120
+    while not list((wh / "versions").glob(".*.partial")):  # the new version is being built
+        assert killed.poll() is None and time.monotonic() < deadline, "the publish ended before it was caught"
+        time.sleep(0.01)
+    os.kill(killed.pid, signal.SIGKILL)
+    killed.wait()
+
+    assert current_version(wh) == good.version and list_versions(wh) == [good.version]
+    assert {p: p.read_bytes() for p in (wh / "versions").rglob("*") if p.is_file() and ".partial" not in str(p)} \
+        == before
+    with duckdb.connect(str(wh / "marts.duckdb"), read_only=True) as con:
+        assert con.sql("SELECT v FROM fct_x").fetchone()[0] == 1
+    after = _publish(tmp_path, 2, 3)  # the publish lock died with the process; the leftover is removed
+    assert current_version(wh) == after.version and not list((wh / "versions").glob(".*"))

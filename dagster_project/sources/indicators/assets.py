@@ -23,7 +23,7 @@ INDICATOR_YEAR_PARTITIONS = dg.StaticPartitionsDefinition(list(INDICATOR_YEARS))
     group_name="sources",
     kinds={"python", "parquet"},
     owners=OWNERS,
-    tags={"source": "S4", "provider": "Landsbyggefonden"},
+    tags={"source": "S4", "provider": "Landsbyggefonden", "pii": "false"},
     description=(
         "LBF's \"Boligsociale Data\": one value per area, indicator and year (2008-2025), one "
         "partition per year. Values the provider suppressed ('..') are NULL with suppressed = "

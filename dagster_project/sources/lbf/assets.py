@@ -18,7 +18,7 @@ FUNDING_ROUND_PARTITIONS = dg.StaticPartitionsDefinition(list(FUNDING_ROUNDS))
     group_name="sources",
     kinds={"python", "parquet"},
     owners=OWNERS,
-    tags={"source": "S1", "provider": "Landsbyggefonden"},
+    tags={"source": "S1", "provider": "Landsbyggefonden", "pii": "false"},
     description=(
         "Landsbyggefonden's grants to boligsociale helhedsplaner, one partition per funding round "
         "(pulje). 2011-14 arrives as a cp1252 CSV (S1a), 2015-18 as an Excel workbook (S1b), "

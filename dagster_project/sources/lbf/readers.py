@@ -37,6 +37,7 @@ from dagster_project.sources.common import (
     SourceContractError,
     check_columns,
     decode_text,
+    first_missing_field,
     parse_danish_amount,
     parse_danish_date,
     parse_int,
@@ -100,7 +101,7 @@ def read_grants_2011_14(path: Path, landing_dir: Path) -> pd.DataFrame:
     """S1a: cp1252 CSV, ';', Danish numbers and dd-mm-yyyy dates, one row per plan."""
     name = relative_name(path, landing_dir)
     require_file(path, name)
-    text = decode_text(path.read_bytes(), name, "cp1252")
+    text = decode_text(path.read_bytes(), name, "cp1252", delimiter=";")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
     header = next(reader, None)
     if not header:
@@ -114,7 +115,7 @@ def read_grants_2011_14(path: Path, landing_dir: Path) -> pd.DataFrame:
             continue
         if len(fields) != len(header):
             raise SourceContractError(name, f"row must have {len(header)} fields separated by ';'", row=row,
-                                      value=f"{len(fields)} fields")
+                                      column=first_missing_field(header, fields), value=f"{len(fields)} fields")
         get = {c: fields[i] for c, i in index.items()}
         amounts = {
             key: parse_danish_amount(get[col], name=name, row=row, column=col)

@@ -23,7 +23,7 @@ LIST_YEAR_PARTITIONS = dg.StaticPartitionsDefinition(list(LIST_YEARS))
     group_name="sources",
     kinds={"python", "parquet"},
     owners=OWNERS,
-    tags={"source": "S3", "provider": "Boligministeriet"},
+    tags={"source": "S3", "provider": "Boligministeriet", "pii": "false"},
     description=(
         "The government's list of udsatte boligområder of 1 December each year (2010-2025), one "
         "partition per list year: every listed area by name and kommune, its criteria and its "

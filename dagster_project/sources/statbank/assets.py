@@ -16,7 +16,7 @@ from dagster_project.sources.statbank.readers import SNAPSHOT_FILE, SOURCE_COLUM
     group_name="sources",
     kinds={"python", "parquet"},
     owners=OWNERS,
-    tags={"source": "S7", "provider": "Danmarks_Statistik"},
+    tags={"source": "S7", "provider": "Danmarks_Statistik", "pii": "false"},
     description=(
         "Population by kommune and quarter (Statbank table FOLK1A), the national reference "
         f"series. Fetched from the Statbank API (POST <base>/v1/data) when {URL_VARIABLE} is "

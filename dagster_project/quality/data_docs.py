@@ -1,0 +1,144 @@
+"""Great Expectations Data Docs of every gate, for auditors.
+
+Every validation a gate runs (raw suites in the raw assets, mart suites in the mart
+checks; passed, failed or errored) is stored in a file-backed GX project and rendered
+with GX's own Data Docs site builder, right after it ran, so the pages also exist for a
+refresh that failed. Layout under ``$BOLIGSOCIAL_WAREHOUSE_DIR``:
+
+    gx/                                  the GX project: great_expectations.yml, the suites
+                                         (expectations/) and stored validation results
+                                         (uncommitted/validations/)
+    data_docs/index.html                 the site: every suite and validation, newest first
+    data_docs/expectations/<suite>.html  a suite's expectations
+    data_docs/validations/<suite>/<dagster run id>/<time>/<batch>.html
+                                         one validation; <batch> is the partition key, or the
+                                         asset name for an unpartitioned asset or a mart
+
+These paths are an interface (the check metadata ``data_docs_page`` holds the page
+relative to ``data_docs/``, and the auditor UI links to them): keep them stable. The
+results of the last KEEP_RESULTS validations per suite and batch are kept; older ones,
+and their pages, are removed when the site is next built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from dagster_project.quality.gx_runner import GateResult, load_suite
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import great_expectations as gx  # noqa: E402
+from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
+from great_expectations.data_context.types.resource_identifiers import (  # noqa: E402
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
+
+GX_PROJECT = "gx"
+DATA_DOCS = "data_docs"
+SITE_NAME = "boligsocial"
+KEEP_RESULTS = 20
+RUN_TIME_FORMAT = "%Y%m%dT%H%M%S.%fZ"  # how GX names the run-time folder
+
+SITE_CONFIG = {
+    "class_name": "SiteBuilder",
+    "show_how_to_buttons": False,
+    # Relative to the GX project (<warehouse>/gx), so a copied warehouse directory keeps working.
+    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": f"../{DATA_DOCS}/"},
+    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+}
+
+
+@dataclass(frozen=True)
+class DataDocsPage:
+    index: Path  # data_docs/index.html
+    page: Path  # the validation's page
+    relative: str  # the page relative to data_docs/
+
+    @property
+    def url(self) -> str:
+        return self.page.resolve().as_uri()
+
+
+def data_docs_dir(warehouse_dir: Path) -> Path:
+    return warehouse_dir / DATA_DOCS
+
+
+def index_page(warehouse_dir: Path) -> Path:
+    return data_docs_dir(warehouse_dir) / "index.html"
+
+
+@contextmanager
+def _locked(warehouse_dir: Path) -> Iterator[None]:
+    # A refresh and a materialization started from the UI may record at the same time.
+    warehouse_dir.mkdir(parents=True, exist_ok=True)
+    with open(warehouse_dir / ".data_docs.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _context(warehouse_dir: Path):
+    """The file-backed GX project under the warehouse directory, created on first use."""
+    context = gx.get_context(mode="file", project_root_dir=str(warehouse_dir))
+    sites = context.list_data_docs_sites()
+    if sites.get(SITE_NAME) != SITE_CONFIG or set(sites) != {SITE_NAME}:
+        for name in list(sites):
+            context.delete_data_docs_site(name)
+        context.add_data_docs_site(SITE_NAME, SITE_CONFIG)
+    return context
+
+
+def record_validation(gate: GateResult, *, warehouse_dir: Path, run_id: str, batch: str,
+                      asset: str, partition: str | None = None) -> DataDocsPage:
+    """Store the gate's validation result and render its page and the site index."""
+    if gate.validation is None:
+        raise ValueError(f"gate {gate.suite} on {gate.subject} carries no GX validation result")
+    run_time = dt.datetime.now(dt.UTC)
+    validation = gate.validation
+    run = RunIdentifier(run_name=run_id, run_time=run_time)
+    validation.meta["run_id"] = run
+    validation.meta.setdefault("batch_spec", {})["data_asset_name"] = gate.subject
+    validation.meta["dagster"] = {"run_id": run_id, "asset": asset, "partition": partition}
+    spec = load_suite(gate.suite)
+    suite_key = ExpectationSuiteIdentifier(name=spec["name"])
+    key = ValidationResultIdentifier(expectation_suite_identifier=suite_key, run_id=run, batch_identifier=batch)
+    with _locked(warehouse_dir):
+        context = _context(warehouse_dir)
+        # The suite as it is in expectations/ now, so its page shows the rules that ran.
+        context.suites.add_or_update(gx.ExpectationSuite(name=spec["name"], expectations=spec["expectations"],
+                                                         meta=spec.get("meta", {})))
+        context.validation_results_store.set(key, validation)
+        _prune(context, suite_key.name, batch)
+        context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=[suite_key, key])
+    relative = f"validations/{spec['name']}/{run_id}/{run_time.strftime(RUN_TIME_FORMAT)}/{batch}.html"
+    page = data_docs_dir(warehouse_dir) / relative
+    if not page.is_file():
+        raise RuntimeError(f"GX did not render the Data Docs page {page}")
+    return DataDocsPage(index=index_page(warehouse_dir), page=page, relative=relative)
+
+
+def rebuild(warehouse_dir: Path) -> Path:
+    """Render the whole site again from the stored results (e.g. after a GX upgrade)."""
+    with _locked(warehouse_dir):
+        _context(warehouse_dir).build_data_docs(site_names=[SITE_NAME])
+    return index_page(warehouse_dir)
+
+
+def _prune(context, suite: str, batch: str) -> None:
+    store = context.validation_results_store
+    keys = [k for k in store.list_keys()
+            if k.expectation_suite_identifier.name == suite and k.batch_identifier == batch]
+    keys.sort(key=lambda k: k.run_id.run_time, reverse=True)
+    for old in keys[KEEP_RESULTS:]:
+        # The index build removes the pages of results no longer in the store.
+        store.remove_key(old)

@@ -1,0 +1,112 @@
+"""The gates of the session's full refresh: every check's metadata and Data Docs page,
+the privacy gates in the publish log, and the mart suites failing on broken marts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import dagster as dg
+import duckdb
+import pytest
+
+from dagster_project.quality.checks import mart_suites, run_mart_suite
+from dagster_project.quality.data_docs import index_page
+
+pytestmark = pytest.mark.slow
+
+
+def _evaluations(instance, refreshed):
+    for run in refreshed.runs:
+        for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+            yield record.dagster_event.event_specific_data
+
+
+def test_every_gx_check_attaches_counts_and_its_data_docs_page(refreshed, instance, session_env):
+    gx_checks = [e for e in _evaluations(instance, refreshed) if "suite_file" in e.metadata]
+    names = {e.asset_check_key.to_user_string() for e in gx_checks}
+    # three raw partitions, two registers and every mart suite
+    assert len(gx_checks) == 3 + 2 + len(mart_suites())
+    assert {"dim_helhedsplan:gx_dim_helhedsplan", "dim_boligomraade:gx_dim_boligomraade",
+            "raw_register_estates:expectation_suite"} <= names
+    for evaluation in gx_checks:
+        meta = evaluation.metadata
+        assert evaluation.passed and meta["expectations"].value == meta["passed"].value > 0
+        assert meta["failed"].value == meta["errored"].value == 0 and meta["rows_validated"].value > 0
+        page = session_env.warehouse_dir / "data_docs" / meta["data_docs_page"].value
+        assert page.is_file() and "Succeeded" in page.read_text(encoding="utf-8")
+
+
+def test_data_docs_index_lists_every_suite_of_the_refresh(refreshed, session_env):
+    index = index_page(session_env.warehouse_dir)
+    assert index == session_env.warehouse_dir / "data_docs" / "index.html" and index.is_file()
+    html = index.read_text(encoding="utf-8")
+    suites = [p.stem for p in sorted((session_env.warehouse_dir / "gx" / "expectations").glob("*.json"))]
+    assert {"raw_lbf_grants", "raw_register_areas", "fct_bevilling", "dim_helhedsplan__coverage"} <= set(suites)
+    for suite in suites:
+        assert f"expectations/{suite}.html" in html
+        assert f"validations/{suite}/" in html
+        assert (session_env.warehouse_dir / "data_docs" / "expectations" / f"{suite}.html").is_file()
+
+
+def test_privacy_gates_passed_and_are_in_the_publish_log(refreshed, instance, session_env):
+    privacy = [e for e in _evaluations(instance, refreshed)
+               if e.asset_check_key.to_user_string() == "published_warehouse:privacy_gates"]
+    assert len(privacy) == 1 and privacy[0].passed
+    assert privacy[0].metadata["text_columns_scanned"].value > 10
+    with duckdb.connect(str(session_env.warehouse_dir / "marts.duckdb"), read_only=True) as con:
+        checks = json.loads(con.sql("select checks from publish_log order by published_at desc limit 1").fetchone()[0])
+    assert any(c["check"] == "published_warehouse:privacy_gates" and c["passed"] for c in checks)
+
+
+# A broken mart, as a bug in a model would leave it: (suite, SQL on the build copy, fragments).
+BROKEN_MARTS = [
+    ("fct_bevilling",
+     "update marts.fct_bevilling set total_budget_dkk = total_budget_dkk * 100 "
+     "where budget_line_key = (select min(budget_line_key) from marts.fct_bevilling)",
+     ["line ", "budget_line_key '", "column 'total_budget_difference_dkk'",
+      "the total budget is the grant plus the local co-financing"]),
+    ("fct_bevilling__reconciliation",
+     "delete from marts.fct_bevilling where budget_line_key = (select max(budget_line_key) from marts.fct_bevilling)",
+     ["funding_round '2019-26'", "LBF grants per round in the mart equal the raw files exactly"]),
+    ("dim_helhedsplan",
+     "insert into marts.dim_helhedsplan select * from marts.dim_helhedsplan limit 1",
+     ["plan_id '", "column 'plan_id'", "one row per helhedsplan, across all rounds"]),
+    ("dim_helhedsplan__reconciliation",
+     "update marts.dim_helhedsplan set grant_lbf_dkk = grant_lbf_dkk + 1 where funding_round = '2015-18'",
+     ["funding_round '2015-18'", "LBF grants per round in the mart equal the raw files exactly"]),
+    ("dim_helhedsplan__coverage",
+     "update intermediate.int_lbf__plan_estates set area_id = null "
+     "where estate_id = (select min(estate_id) from intermediate.int_lbf__plan_estates)",
+     ["lbf/bevillinger_", "plan_id/estate_id '", "column 'area_id'",
+      "every afdeling a plan covers is in the estate register"]),
+    ("dim_boligomraade",
+     "update marts.dim_boligomraade set n_plans = 0 where first_funding_round is not null "
+     "and area_id = (select min(area_id) from marts.dim_boligomraade where first_funding_round is not null)",
+     ["area_id '", "an area has a first funding round exactly when a plan covered it"]),
+    ("dim_boligomraade__reconciliation",
+     "delete from marts.dim_boligomraade where area_id = (select max(area_id) from marts.dim_boligomraade)",
+     ["reconciliation 'register'", "the mart has one row for every area of the register"]),
+]
+
+
+def test_every_mart_suite_is_exercised_by_a_broken_mart():
+    assert {name for name, _, _ in BROKEN_MARTS} == {spec["name"] for spec in mart_suites()}
+
+
+@pytest.mark.parametrize("suite, sql, fragments", BROKEN_MARTS, ids=[b[0] for b in BROKEN_MARTS])
+def test_a_mart_suite_fails_on_a_broken_mart_naming_row_column_and_rule(suite, sql, fragments, refreshed,
+                                                                       session_env, tmp_path):
+    from dagster_project.settings import get_settings
+
+    settings = get_settings()
+    build = tmp_path / "warehouse.duckdb"
+    shutil.copy(settings.build_db, build)
+    spec = next(s for s in mart_suites() if s["name"] == suite)
+    assert run_mart_suite(spec, build, settings.raw_dir).success
+    with duckdb.connect(str(build)) as con:
+        con.execute(sql)
+    gate = run_mart_suite(spec, build, settings.raw_dir)
+    assert not gate.success and not gate.errored
+    for fragment in fragments:
+        assert fragment in gate.message(), f"{fragment!r} not in:\n{gate.message()}"
