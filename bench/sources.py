@@ -84,39 +84,37 @@ def stage_generate(env: Env) -> dict:
 
 def stage_ingest(env: Env) -> dict:
     """Every raw partition through its gate into the raw layer, as the full refresh runs
-    it: one real Dagster run per partition of each partitioned source (in a fresh
-    instance), then the unpartitioned raw assets (register, Statbank snapshot) in one run.
-    Reports, per source, the rows gated, the landing files and bytes read, and seconds."""
+    it, in a fresh instance: the unpartitioned raw assets (register, Statbank snapshot) in
+    one run, then one real Dagster run per partition of each partitioned source. Reports,
+    per source, the rows gated, the landing files and bytes read, and seconds."""
     import shutil
 
     import dagster as dg
 
-    from dagster_project.automation.jobs import PARTITIONED_SOURCES
+    from dagster_project.automation.jobs import (
+        PARTITIONED_SOURCES,
+        UNPARTITIONED_SOURCES,
+        ingest_jobs,
+        ingest_unpartitioned_job,
+    )
     from dagster_project.resources import WarehouseResource
     from dagster_project.settings import get_settings
     from dagster_project.sources.common import RawStore
-    from dagster_project.sources.register.assets import raw_register_areas, raw_register_estates
-    from dagster_project.sources.statbank.assets import raw_statbank_folk1a
 
     settings = get_settings()
     shutil.rmtree(settings.raw_dir, ignore_errors=True)
-    unpartitioned = [raw_register_areas, raw_register_estates, raw_statbank_folk1a]
+    unpartitioned = UNPARTITIONED_SOURCES
     # The raw assets and their jobs only: the dbt project is not needed to ingest.
-    defs = dg.Definitions(
-        assets=[s.asset for s in PARTITIONED_SOURCES] + unpartitioned,
-        jobs=[s.job() for s in PARTITIONED_SOURCES]
-        + [dg.define_asset_job("ingest_unpartitioned", selection=dg.AssetSelection.assets(*unpartitioned))],
-        resources={"warehouse": WarehouseResource()},
-        executor=dg.in_process_executor,
-    )
+    defs = dg.Definitions(assets=[s.asset for s in PARTITIONED_SOURCES] + unpartitioned, jobs=ingest_jobs,
+                          resources={"warehouse": WarehouseResource()}, executor=dg.in_process_executor)
     source_of = {a.key.to_user_string(): a.tags_by_key[a.key]["source"]
                  for a in [s.asset for s in PARTITIONED_SOURCES] + unpartitioned}
     seconds: dict[str, float] = {}
     runs = 0
     with tempfile.TemporaryDirectory() as home, dg.DagsterInstance.local_temp(tempdir=home) as instance:
-        plan = [(s.job_name, key, source_of[s.asset.key.to_user_string()]) for s in PARTITIONED_SOURCES
-                for key in s.partition_keys(settings, instance)]
-        plan.append(("ingest_unpartitioned", None, "S2+S7"))
+        plan = [(ingest_unpartitioned_job.name, None, "S2+S7")]
+        plan += [(s.job_name, key, source_of[s.asset.key.to_user_string()]) for s in PARTITIONED_SOURCES
+                 for key in s.partition_keys(settings, instance)]
         for job, key, source in plan:
             started = time.perf_counter()
             result = defs.resolve_job_def(job).execute_in_process(instance=instance, partition_key=key,

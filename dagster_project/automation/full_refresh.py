@@ -1,4 +1,5 @@
-"""A full refresh: every partition of every partitioned raw source, then the warehouse.
+"""A full refresh: the unpartitioned raw sources, every partition of every partitioned
+raw source (a yearly partition without its landing file is skipped), then the warehouse.
 
 Each step is a real Dagster run in the given instance, so every run, materialization
 and check shows in the UI. The refresh stops at the first failed run and reports which
@@ -18,7 +19,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.automation.jobs import PARTITIONED_SOURCES, PlannedRun, refresh_warehouse_job
+from dagster_project.automation.jobs import (
+    PARTITIONED_SOURCES,
+    PlannedRun,
+    ingest_unpartitioned_job,
+    refresh_warehouse_job,
+)
+from dagster_project.quality.data_docs import build_index
 from dagster_project.settings import Settings
 
 
@@ -68,6 +75,16 @@ def refresh_lock(work_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextmanager
+def _data_docs_index(settings: Settings) -> Iterator[None]:
+    """The raw gates render only their own Data Docs pages; the index, which lists every
+    validation, is rendered once when the refresh ends, whether it succeeded or not."""
+    try:
+        yield
+    finally:
+        build_index(settings.warehouse_dir)
+
+
 def run_full_refresh(
     defs: dg.Definitions,
     instance: dg.DagsterInstance,
@@ -79,8 +96,9 @@ def run_full_refresh(
 ) -> RefreshReport:
     report = RefreshReport()
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    with refresh_lock(settings.work_dir):
-        plan = [run for source in PARTITIONED_SOURCES for run in source.plan(settings, instance)]
+    with refresh_lock(settings.work_dir), _data_docs_index(settings):
+        plan = [PlannedRun(ingest_unpartitioned_job.name, None)]
+        plan += [run for source in PARTITIONED_SOURCES for run in source.plan(settings, instance)]
         plan.append(PlannedRun(refresh_warehouse_job.name, None))
         for step, planned in enumerate(plan, start=1):
             label = planned.job_name + (f" [{planned.partition}]" if planned.partition else "")

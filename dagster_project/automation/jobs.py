@@ -1,7 +1,8 @@
-"""Jobs. A partitioned raw source is ingested by its own job, one run per partition;
-everything unpartitioned (registers, Statbank, dbt, gates, publish) runs in
-`refresh_warehouse`. Dagster runs one partitions definition per run, so a full refresh is
-a sequence of runs: see full_refresh.py."""
+"""Jobs. The unpartitioned raw sources (registers, Statbank) are ingested together by
+`ingest_unpartitioned_sources`; a partitioned raw source by its own job, one run per
+partition; `refresh_warehouse` builds the warehouse from the gated raw layer (dbt,
+gates, publish). Dagster runs one partitions definition per run, so a full refresh is a
+sequence of runs: see full_refresh.py."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from dagster_project.sources.panel.assets import PANEL_YEAR_PARTITIONS, raw_pers
 from dagster_project.sources.panel.readers import panel_file
 from dagster_project.sources.participants.assets import REGISTRATION_PARTITIONS, raw_participant_registrations
 from dagster_project.sources.participants.readers import landing_keys
+from dagster_project.sources.register.assets import raw_register_areas, raw_register_estates
+from dagster_project.sources.statbank.assets import raw_statbank_folk1a
 
 
 def _all_keys(partitions: dg.PartitionsDefinition) -> Callable[[Settings, dg.DagsterInstance], list[str]]:
@@ -92,7 +95,19 @@ PARTITIONED_SOURCES = [
     PartitionedSource("ingest_person_years", raw_person_years, PANEL_YEAR_PARTITIONS, landing_file=panel_file),
 ]
 
-ingest_jobs = [source.job() for source in PARTITIONED_SOURCES]
+# The raw sources without partitions: one run, first in a full refresh. They are few,
+# small and quick, so a bad register fails the refresh in seconds rather than after
+# every partition of every partitioned source.
+UNPARTITIONED_SOURCES = [raw_register_areas, raw_register_estates, raw_statbank_folk1a]
+
+ingest_unpartitioned_job = dg.define_asset_job(
+    "ingest_unpartitioned_sources",
+    selection=dg.AssetSelection.assets(*UNPARTITIONED_SOURCES),
+    description="Ingest the unpartitioned raw sources (area and estate register, Statbank FOLK1A) through "
+                "their gates into the raw layer.",
+)
+
+ingest_jobs = [ingest_unpartitioned_job, *(source.job() for source in PARTITIONED_SOURCES)]
 INGEST_JOBS = {job.name: job for job in ingest_jobs}
 
 
@@ -102,9 +117,10 @@ def ingest_job_of(asset: dg.AssetsDefinition) -> str:
 
 refresh_warehouse_job = dg.define_asset_job(
     "refresh_warehouse",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*[s.asset for s in PARTITIONED_SOURCES]),
+    selection=dg.AssetSelection.all()
+    - dg.AssetSelection.assets(*[s.asset for s in PARTITIONED_SOURCES], *UNPARTITIONED_SOURCES),
     description=(
-        "Rebuild the warehouse from the gated raw layer: unpartitioned sources, dbt build (models "
-        "and tests), the mart expectation suites, then publish if every gate passed."
+        "Rebuild the warehouse from the gated raw layer: dbt build (models and tests), the mart "
+        "expectation suites, then publish if every gate passed."
     ),
 )

@@ -99,8 +99,15 @@ def _context(warehouse_dir: Path):
 
 
 def record_validation(gate: GateResult, *, warehouse_dir: Path, run_id: str, batch: str,
-                      asset: str, partition: str | None = None) -> DataDocsPage:
-    """Store the gate's validation result and render its page and the site index."""
+                      asset: str, partition: str | None = None, build_index: bool = True) -> DataDocsPage:
+    """Store the gate's validation result and render its page and (unless ``build_index``
+    is false) the site index.
+
+    The index reads every stored result, so building it costs time in proportion to the
+    store (up to KEEP_RESULTS per suite and batch: about 1,600 results once a full
+    refresh of some 80 raw partitions has run 20 times). The raw gates therefore render
+    only their own page, and the full refresh renders the index once at its end
+    (``build_index``); the mart checks, few, render it each time."""
     if gate.validation is None:
         raise ValueError(f"gate {gate.suite} on {gate.subject} carries no GX validation result")
     run_time = dt.datetime.now(dt.UTC)
@@ -119,12 +126,26 @@ def record_validation(gate: GateResult, *, warehouse_dir: Path, run_id: str, bat
                                                          meta=spec.get("meta", {})))
         context.validation_results_store.set(key, validation)
         _prune(context, suite_key.name, batch)
-        context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=[suite_key, key])
+        context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=[suite_key, key],
+                                build_index=build_index)
     relative = f"validations/{spec['name']}/{run_id}/{run_time.strftime(RUN_TIME_FORMAT)}/{batch}.html"
     page = data_docs_dir(warehouse_dir) / relative
     if not page.is_file():
         raise RuntimeError(f"GX did not render the Data Docs page {page}")
     return DataDocsPage(index=index_page(warehouse_dir), page=page, relative=relative)
+
+
+def build_index(warehouse_dir: Path) -> Path | None:
+    """Render the site index from the stored results, and no page (None if no gate has
+    recorded a validation under ``warehouse_dir`` yet)."""
+    if not (warehouse_dir / GX_PROJECT).is_dir():
+        return None
+    with _locked(warehouse_dir):
+        # An identifier that names no stored resource: every section builder skips every
+        # page (an empty list would mean "all of them"), and the index is built.
+        nothing = ExpectationSuiteIdentifier(name="__index_only__")
+        _context(warehouse_dir).build_data_docs(site_names=[SITE_NAME], resource_identifiers=[nothing])
+    return index_page(warehouse_dir)
 
 
 def rebuild(warehouse_dir: Path) -> Path:

@@ -82,8 +82,10 @@ def ingest(
     gate_started = time.perf_counter()
     gate = validate_frame(frame, asset, subject=subject, parameters=parameters, column_labels=column_labels)
     gate_seconds = time.perf_counter() - gate_started
+    # The page only: a full refresh renders the site index once, at its end (data_docs.py).
     page = record_validation(gate, warehouse_dir=warehouse_dir or get_settings().warehouse_dir,
-                             run_id=context.run_id, batch=partition or asset, asset=asset, partition=partition)
+                             run_id=context.run_id, batch=partition or asset, asset=asset, partition=partition,
+                             build_index=False)
     check = dg.AssetCheckResult(
         check_name=RAW_CHECK_NAME,
         passed=gate.success,

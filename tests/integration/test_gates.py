@@ -25,8 +25,9 @@ def _evaluations(instance, refreshed):
 def test_every_gx_check_attaches_counts_and_its_data_docs_page(refreshed, instance, session_env):
     gx_checks = [e for e in _evaluations(instance, refreshed) if "suite_file" in e.metadata]
     names = {e.asset_check_key.to_user_string() for e in gx_checks}
-    # three raw partitions, two registers and every mart suite
-    assert len(gx_checks) == 3 + 2 + len(mart_suites())
+    # every raw partition, the unpartitioned raw sources (two registers, Statbank) and every mart suite
+    raw_partitions = sum(1 for run in refreshed.runs if " [" in run.label)
+    assert len(gx_checks) == raw_partitions + 3 + len(mart_suites())
     assert {"dim_helhedsplan:gx_dim_helhedsplan", "dim_boligomraade:gx_dim_boligomraade",
             "raw_register_estates:expectation_suite"} <= names
     for evaluation in gx_checks:
