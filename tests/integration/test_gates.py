@@ -88,6 +88,12 @@ BROKEN_MARTS = [
     ("dim_boligomraade__reconciliation",
      "delete from marts.dim_boligomraade where area_id = (select max(area_id) from marts.dim_boligomraade)",
      ["reconciliation 'register'", "the mart has one row for every area of the register"]),
+    ("int_area_lists__resolved",
+     "update intermediate.int_area_lists__resolved set matching_areas = 0, area_id = null, resolution = 'unresolved' "
+     "where source_file || source_locator = "
+     "(select min(source_file || source_locator) from intermediate.int_area_lists__resolved)",
+     ["lister/liste_", "list_year/list_area_name '", "no area of that name in the kommune",
+      "every list name resolves to exactly one area"]),
 ]
 
 

@@ -165,9 +165,10 @@ def test_unresolved_and_ambiguous_list_names_fail_with_name_file_and_line(refres
 
     marts = session_env.warehouse_dir / "marts.duckdb"
     before, version = sha256(marts), current_version(session_env.warehouse_dir)
-    ingest = defs.resolve_job_def("ingest_area_lists").execute_in_process(instance=instance, partition_key=year)
-    assert ingest.success  # the raw gate cannot know the register
-    # The warehouse run re-reads the register; the raw layer in the work copy is complete.
+    # The register and the changed list through their gates (which cannot know the other),
+    # then the warehouse from the work copy's otherwise complete raw layer.
+    for job, key in (("ingest_unpartitioned_sources", None), ("ingest_area_lists", year)):
+        assert defs.resolve_job_def(job).execute_in_process(instance=instance, partition_key=key).success
     result = defs.resolve_job_def("refresh_warehouse").execute_in_process(instance=instance, raise_on_error=False)
     assert not result.success
     message = failure_message(result)
@@ -213,8 +214,11 @@ def test_definitions_hold_every_raw_asset_its_job_and_the_sensors(defs):
     for job in ("ingest_area_lists", "ingest_area_indicators", "ingest_participant_registrations",
                 "ingest_person_years"):
         assert defs.resolve_job_def(job).partitions_def is not None
-    assert "raw_statbank_folk1a" in {k.to_user_string() for k in
-                                     defs.resolve_job_def("refresh_warehouse").asset_layer.executable_asset_keys}
+    first = {k.to_user_string() for k in
+             defs.resolve_job_def("ingest_unpartitioned_sources").asset_layer.executable_asset_keys}
+    assert first == {"raw_register_areas", "raw_register_estates", "raw_statbank_folk1a"}
+    assert not first & {k.to_user_string() for k in
+                        defs.resolve_job_def("refresh_warehouse").asset_layer.executable_asset_keys}
     assert sorted(t.job_name for t in defs.resolve_sensor_def("landing_sensor").targets) == [
         "ingest_area_lists", "ingest_participant_registrations"]
     assert defs.resolve_sensor_def("refresh_after_landing")
