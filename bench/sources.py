@@ -151,12 +151,13 @@ def _peak_rss_bytes() -> int:
     return max(own, children) * 1024
 
 
-def _run_in_child(name: str, env: Env) -> dict:
-    """Run one stage in a fresh interpreter and return what it reports."""
+def _run_in_child(name: str, env: Env, script: str = __file__) -> dict:
+    """Run one stage in a fresh interpreter and return what it reports. ``script`` is the
+    benchmark whose stages ``name`` is one of (bench/refresh.py adds its own)."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         report = Path(f.name)
     try:
-        command = [sys.executable, __file__, "_child", name, "--scale", str(env.scale), "--seed", str(env.seed),
+        command = [sys.executable, script, "_child", name, "--scale", str(env.scale), "--seed", str(env.seed),
                    "--data-dir", str(env.data_dir), "--report", str(report)]
         started = time.perf_counter()
         subprocess.run(command, check=True, env={**os.environ, **env.variables()})
@@ -167,10 +168,13 @@ def _run_in_child(name: str, env: Env) -> dict:
         report.unlink(missing_ok=True)
 
 
-def _child(name: str, env: Env, report: Path) -> None:
+def _child(name: str, env: Env, report: Path, stages: dict[str, Callable[[Env], dict]] = STAGES) -> None:
+    load_before = os.getloadavg()
     started = time.perf_counter()
-    result = STAGES[name](env)
+    result = stages[name](env)
     result["wall_seconds"] = time.perf_counter() - started
+    # The machine is shared: the 1-minute load average says how busy it was around the stage.
+    result["load_average"] = {"before": load_before[0], "after": os.getloadavg()[0]}
     result["peak_rss_bytes"] = _peak_rss_bytes()
     report.write_text(json.dumps(result), encoding="utf-8")
 

@@ -150,5 +150,6 @@ def _privacy_check(report) -> dg.AssetCheckResult:
         severity=dg.AssetCheckSeverity.ERROR,
         description=report.message() if not report.passed else "no CPR number, no count of 1-4, no undeclared count, "
                                                                "person-level facts only in restricted.duckdb",
-        metadata={**report.summary(), "violations": dg.MetadataValue.json([str(v) for v in report.violations])},
+        metadata={**report.summary(), "violations": dg.MetadataValue.json([str(v) for v in report.violations]),
+                  "seconds": round(report.seconds, 3)},
     )
