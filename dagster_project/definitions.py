@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from dagster_project.automation.jobs import ingest_jobs, refresh_warehouse_job
 from dagster_project.automation.schedules import full_refresh_job, monthly_full_refresh
 from dagster_project.automation.sensors import landing_sensor, refresh_after_landing
 from dagster_project.dbt.assets import dbt_models
-from dagster_project.dbt.project import dbt_executable, dbt_project
+from dagster_project.dbt.project import ProjectDbtCliResource, dbt_executable, dbt_project
 from dagster_project.publish.assets import published_warehouse
 from dagster_project.quality.checks import mart_checks
 from dagster_project.resources import WarehouseResource
@@ -34,7 +33,7 @@ defs = dg.Definitions(
     schedules=[monthly_full_refresh],
     sensors=[landing_sensor, refresh_after_landing],
     resources={
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        "dbt": ProjectDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
         "warehouse": WarehouseResource(),
     },
     # DuckDB allows one writing process: steps run in the run's own process, in order.

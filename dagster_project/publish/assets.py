@@ -9,6 +9,7 @@ from dagster_project.dbt.project import dbt_project
 from dagster_project.publish.privacy_gates import RULE_CPR, RULE_PII, RULE_SMALL_COUNT, RULE_UNDECLARED
 from dagster_project.publish.warehouse import PrivacyGateFailed, PublishedTable, current_version, publish
 from dagster_project.quality.checks import mart_suites
+from dagster_project.quality.data_docs import build_index
 from dagster_project.resources import WarehouseResource
 from dagster_project.sources.common import RawStore
 from dagster_project.sources.ingest import OWNERS
@@ -88,6 +89,8 @@ PRIVACY_GATES = "privacy_gates"
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     settings = warehouse.settings()
+    # The mart checks of this run rendered their pages only: the Data Docs index lists them now.
+    build_index(settings.warehouse_dir)
     checks = _checks_of_run(context)
     failed = [c["check"] for c in checks if not c["passed"] and c["severity"] == "ERROR"]
     if failed:
