@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from dagster_project.automation.jobs import INGEST_JOBS, PARTITIONED_SOURCES, refresh_warehouse_job
 from dagster_project.resources import WarehouseResource
@@ -136,6 +137,47 @@ def refresh_after_landing(context: dg.RunStatusSensorContext):
     failed = [r.tags.get(FILE_TAG, r.run_id) for r in runs if r.status != dg.DagsterRunStatus.SUCCESS]
     if failed:
         return dg.SkipReason(f"batch {batch}: ingestion failed for {', '.join(failed)}; warehouse not refreshed")
+    selection = downstream_selection(context.instance, context.repository_def, {r.job_name for r in runs})
     # One refresh per batch: the run key makes a second request for the batch a no-op.
-    return dg.RunRequest(run_key=f"landing-batch-{batch}",
-                         tags={TRIGGER_TAG: "refresh_after_landing", BATCH_TAG: batch})
+    return dg.RunRequest(run_key=f"landing-batch-{batch}", asset_selection=selection,
+                         tags={TRIGGER_TAG: "refresh_after_landing", BATCH_TAG: batch,
+                               SCOPE_TAG: "downstream" if selection else "all"})
+
+
+SCOPE_TAG = "boligsocial/refresh_scope"
+_ASSET_OF_JOB = {s.job_name: s.asset.key for s in PARTITIONED_SOURCES}
+
+
+def downstream_selection(instance: dg.DagsterInstance, repository: dg.RepositoryDefinition | None,
+                         ingest_jobs: set[str]) -> list[dg.AssetKey] | None:
+    """The assets of refresh_warehouse downstream of the raw assets a landing batch
+    ingested, or None for all of them.
+
+    The rest of the build is a function of raw partitions that did not change, so it need
+    not be rebuilt: a registrations file does not rebuild the person-years of the panel or
+    the area marts. That holds only if the build database holds what the gates passed: the
+    last refresh_warehouse run succeeded, and the latest evaluation of every blocking check
+    outside the selection (from any run, the UI's too) passed. Otherwise, or when the asset
+    graph is not at hand, everything is rebuilt."""
+    if repository is None or not ingest_jobs <= set(_ASSET_OF_JOB):
+        return None
+    graph = repository.asset_graph
+    warehouse = refresh_warehouse_job.selection
+    selected = (dg.AssetSelection.assets(*(_ASSET_OF_JOB[j] for j in ingest_jobs)).downstream(include_self=False)
+                & warehouse).resolve(graph)
+    [last] = instance.get_runs(filters=dg.RunsFilter(job_name=refresh_warehouse_job.name), limit=1) or [None]
+    if not selected or last is None or last.status != dg.DagsterRunStatus.SUCCESS:
+        return None
+    outside = warehouse.resolve(graph) - selected
+    checks = [key for key in graph.asset_check_keys if key.asset_key in outside]
+    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(checks)
+    for key in checks:
+        record = latest.get(key)
+        evaluation = record.event.asset_check_evaluation if record and record.event else None
+        passed = record is not None and (
+            record.status == AssetCheckExecutionRecordStatus.SUCCEEDED
+            or (record.status == AssetCheckExecutionRecordStatus.FAILED and evaluation is not None
+                and evaluation.severity == dg.AssetCheckSeverity.WARN))
+        if not passed:
+            return None
+    return sorted(selected, key=lambda k: k.to_user_string())

@@ -91,3 +91,27 @@ def test_workspace_yaml_loads_with_the_dagster_cli(defs, session_env):
     result = subprocess.run([str(Path(sys.executable).parent / "dagster"), "definitions", "validate",
                              "-w", "workspace.yaml"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_landed_registrations_file_refreshes_only_what_is_downstream_of_it(refreshed, defs, instance):
+    """After a good refresh, refresh_after_landing rebuilds only the assets downstream of
+    the raw asset that changed; once a gate outside them has failed, everything again."""
+    import dagster as dg
+
+    from dagster_project.automation.sensors import REGISTRATIONS_JOB, downstream_selection
+
+    repository = defs.get_repository_def()
+    selection = downstream_selection(instance, repository, {REGISTRATIONS_JOB})
+    assert selection is not None
+    names = {key.to_user_string() for key in selection}
+    assert "stg_participants__registrations" in names
+    assert not names & {"raw_participant_registrations", "stg_panel__person_years", "dim_boligomraade", "fct_bevilling"}
+    downstream = dg.AssetSelection.assets("raw_participant_registrations").downstream().resolve(repository.asset_graph)
+    assert set(selection) <= downstream
+
+    outside = dg.AssetCheckKey(dg.AssetKey("dim_boligomraade"), "gx_dim_boligomraade")
+    for passed in (False, True):  # a failed gate outside the selection, then passing again
+        instance.report_runless_asset_event(dg.AssetCheckEvaluation(
+            asset_key=outside.asset_key, check_name=outside.name, passed=passed,
+            severity=dg.AssetCheckSeverity.ERROR))
+        assert (downstream_selection(instance, repository, {REGISTRATIONS_JOB}) is None) is not passed
