@@ -7,7 +7,8 @@ requests one run of the source's ingestion job for the partition the file is, af
 registering the dynamic partition of a new registrations file. Every run requested in one
 tick carries the same batch tag; ``refresh_after_landing`` requests ``refresh_warehouse``
 once every ingestion run of a batch has succeeded (one refresh per batch, however many
-files it holds). A batch with a failed run gets no refresh: its gate failed, and the
+files it holds), for the assets downstream of what the batch ingested
+(``downstream_selection``). A batch with a failed run gets no refresh: its gate failed, and the
 published warehouse stays as it was.
 
 Without a cursor (first tick), the sensor starts from what the raw layer already holds,
@@ -156,9 +157,9 @@ def downstream_selection(instance: dg.DagsterInstance, repository: dg.Repository
     The rest of the build is a function of raw partitions that did not change, so it need
     not be rebuilt: a registrations file does not rebuild the person-years of the panel or
     the area marts. That holds only if the build database holds what the gates passed: the
-    last refresh_warehouse run succeeded, and the latest evaluation of every blocking check
-    outside the selection (from any run, the UI's too) passed. Otherwise, or when the asset
-    graph is not at hand, everything is rebuilt."""
+    last refresh_warehouse run succeeded, and the latest evaluation of every check outside
+    the selection (from any run, the UI's too) passed or failed as a warning only.
+    Otherwise, or when the asset graph is not at hand, everything is rebuilt."""
     if repository is None or not ingest_jobs <= set(_ASSET_OF_JOB):
         return None
     graph = repository.asset_graph
