@@ -10,7 +10,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 export UV_LINK_MODE ?= copy
 
-.PHONY: help install browser manifest demo generate refresh test screenshots dev versions rollback data-docs clean
+.PHONY: help install browser manifest demo generate refresh test screenshots dev versions rollback data-docs bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -59,6 +59,9 @@ rollback: install  ## make the previous published version current (TO=<version> 
 
 data-docs: install  ## rebuild the Great Expectations Data Docs and print where they are
 	@$(UV) run --frozen python -m dagster_project data-docs --rebuild
+
+bench: install  ## benchmark full and incremental refreshes at scales 0.1, 0.3, 1.0 against the floor (BENCHMARKS.md; about 40 min)
+	@$(UV) run --frozen python bench/refresh.py
 
 clean:  ## remove generated data, dbt artifacts and the environment
 	rm -rf data dbt/target dbt/logs .venv
