@@ -88,6 +88,38 @@ BROKEN_MARTS = [
     ("dim_boligomraade__reconciliation",
      "delete from marts.dim_boligomraade where area_id = (select max(area_id) from marts.dim_boligomraade)",
      ["reconciliation 'register'", "the mart has one row for every area of the register"]),
+    ("fct_omraade_aar",
+     "update marts.fct_omraade_aar set voter_turnout_pct = 55.5 where area_year_key = "
+     "(select min(area_year_key) from marts.fct_omraade_aar where voter_turnout_pct_suppressed)",
+     ["area_year_key '", "column 'suppressed_values_are_null'", "a value flagged suppressed is NULL, never a number"]),
+    ("fct_omraade_aar__reconciliation",
+     "delete from marts.fct_omraade_aar where area_year_key = (select max(area_year_key) from marts.fct_omraade_aar)",
+     ["reconciliation 'fct_omraade_aar'",
+      "the mart has a row for every area of the register and every year 2008-2025"]),
+    ("fct_omraade_pulje",
+     "update marts.fct_omraade_pulje set residents_at_start = 3 "
+     "where area_round_key = (select min(area_round_key) from marts.fct_omraade_pulje)",
+     ["area_round_key '", "column 'residents_at_start'", "no count of residents from 1 to 4 is published"]),
+    ("fct_omraade_pulje__reconciliation",
+     "update marts.fct_omraade_pulje set grant_lbf_dkk = grant_lbf_dkk + 0.01 where area_round_key = "
+     "(select min(area_round_key) from marts.fct_omraade_pulje where funding_round = '2015-18')",
+     ["funding_round '2015-18'", "the areas' shares of LBF's grants add up to the round's grants exactly"]),
+    ("rpt_omraade_listekontrol",
+     "update intermediate.int_area_lists__rules set computed_category = null where area_id || list_year = "
+     "(select min(area_id || list_year) from intermediate.int_area_lists__rules where published_category is not null)",
+     ["area_year '", "every area-year whose published and computed categories differ is in the list check"]),
+    ("rpt_omraade_did",
+     "update reports.rpt_omraade_did set did_estimate = did_estimate + 1 "
+     "where did_key = (select min(did_key) from reports.rpt_omraade_did)",
+     ["did_key '", "the estimate is the funded areas' mean change minus the comparison areas'"]),
+    ("rpt_omraade_did_areas",
+     "update reports.rpt_omraade_did_areas set pre_years = 0 "
+     "where did_area_key = (select min(did_area_key) from reports.rpt_omraade_did_areas)",
+     ["did_area_key '", "column 'pre_years'", "an area has a value in the pre-period"]),
+    ("rpt_omraade_trend",
+     "update reports.rpt_omraade_trend set period = 'post' "
+     "where trend_key = (select min(trend_key) from reports.rpt_omraade_trend where period = 'pre')",
+     ["trend_key '", "the period of a year is the one rpt_omraade_did uses for the round"]),
 ]
 
 
