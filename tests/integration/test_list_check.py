@@ -47,7 +47,7 @@ def test_an_altered_indicator_warns_and_the_report_names_its_criterion(refreshed
     shutil.copytree(session.landing_dir, landing)
     shutil.copytree(session.work_dir / "raw", work / "raw")
     indicators = landing / f"indikatorer/indikatorer_{year}.csv"
-    lines = indicators.read_text(encoding="utf-8").split("\r\n")
+    lines = indicators.read_bytes().decode("utf-8").split("\r\n")
     prefix = f"{area_id};{code};{year};"
     (index, old), = [(i, line) for i, line in enumerate(lines) if line.startswith(prefix)]
     lines[index] = prefix + text
