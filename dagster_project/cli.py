@@ -1,6 +1,8 @@
 """Command line for data engineers: `python -m dagster_project <command>`.
 
-    refresh [--generate] [--scale S] [--seed N]   full refresh (on the embedded default with --generate)
+    refresh [--generate] [--scale S] [--seed N] [--all]
+                                                  full refresh (on the embedded default with --generate;
+                                                  --all also re-ingests partitions whose inputs are unchanged)
     generate [--scale S] [--seed N]               write the embedded default landing files
     manifest                                      parse the dbt project (before definitions load)
     data-docs [--rebuild]                         where the Great Expectations Data Docs are (rebuilt)
@@ -87,7 +89,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         with open(log_path, "w", encoding="utf-8") as log, redirect_stdout(log), redirect_stderr(log), \
                 dg.DagsterInstance.get() as instance:
             report = run_full_refresh(defs, instance, settings, progress=lambda m: _say(f"[refresh] {m}"),
-                                      tags={"boligsocial/trigger": "cli"}, log_level="INFO")
+                                      tags={"boligsocial/trigger": "cli"}, log_level="INFO",
+                                      everything=getattr(args, "everything", False))
     except (RefreshFailed, RefreshBusy) as exc:
         _say(f"\nREFRESH FAILED: {exc}")
         after = current_version(settings.warehouse_dir)
@@ -99,6 +102,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     marts = settings.warehouse_dir / "marts.duckdb"
     duckdb_cli = Path(sys.executable).parent / "duckdb"
     skipped = f", {len(report.skipped)} partitions skipped for want of a landing file" if report.skipped else ""
+    if report.unchanged:
+        skipped += f", {len(report.unchanged)} partitions unchanged since they were gated (--all ingests them again)"
     _say(f"\nRefresh done in {time.perf_counter() - started:.0f} s ({len(report.runs)} Dagster runs{skipped}).")
     _say(f"Published version {version} (previous: {before or 'none'}).")
     for warning in report.warnings:
@@ -180,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
 
     refresh = commands.add_parser("refresh", help="full refresh: ingest, build, gate, publish")
     refresh.add_argument("--generate", action="store_true", help="first write the embedded default landing files")
+    refresh.add_argument("--all", dest="everything", action="store_true",
+                         help="ingest every partition again, also those whose inputs are unchanged since they were gated")
     add_scale(refresh)
     refresh.set_defaults(func=cmd_refresh)
     generate = commands.add_parser("generate", help="write the embedded default landing files")

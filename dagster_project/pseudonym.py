@@ -7,8 +7,8 @@ logged, by
                  written in 8 groups of 4 joined by '-'  (e.g. '3f9a-01bc-77de-...')
 
 - Keyed: without the key nobody can recompute a person's key from a CPR number (a plain
-  hash of the only 3.65 million valid birth dates x 10,000 serials could be reversed by
-  brute force in minutes).
+  hash could be reversed by trying every number: some 36,500 birth dates a century x
+  10,000 serials, 365 million hashes, minutes of work).
 - Deterministic: the same CPR number gives the same key in every source and every run
   with the same key, so S5 registrations join S6 panel years. Changing the key changes
   every person_key: keep it for the life of the warehouse.

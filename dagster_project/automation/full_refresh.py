@@ -51,6 +51,7 @@ class RefreshReport:
     runs: list[RunSummary] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "<job> [<partition>]: why"
     warnings: list[str] = field(default_factory=list)  # "<check>: what" of each failed WARN check
+    unchanged: list[str] = field(default_factory=list)  # "<job> [<partition>]" gated before, inputs the same
 
     @property
     def seconds(self) -> float:
@@ -94,7 +95,11 @@ def run_full_refresh(
     progress: Callable[[str], None] = print,
     tags: Mapping[str, str] | None = None,
     log_level: str = "INFO",
+    everything: bool = False,
 ) -> RefreshReport:
+    """Run the refresh. A raw partition whose inputs (landing files, suite, parameters,
+    code, pseudonymisation key) are unchanged since it was gated is not ingested again,
+    unless ``everything``: its gated result would be the same."""
     report = RefreshReport()
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     with refresh_lock(settings.work_dir), _data_docs_index(settings):
@@ -106,6 +111,14 @@ def run_full_refresh(
             if planned.skip:
                 progress(f"[{step}/{len(plan)}] {label} skipped: {planned.skip}")
                 report.skipped.append(f"{label}: {planned.skip}")
+                continue
+            # Decided now, not when planning: a partition's inputs may depend on what an
+            # earlier run of this refresh gated (registrations on the grants of their round).
+            gated_by = planned.source.gated_unchanged(settings, planned.partition) \
+                if planned.source and not everything else None
+            if gated_by:
+                progress(f"[{step}/{len(plan)}] {label} unchanged since run {gated_by[:8]}: not ingested again")
+                report.unchanged.append(label)
                 continue
             progress(f"[{step}/{len(plan)}] {label} ...")
             started = time.perf_counter()

@@ -12,14 +12,23 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from dagster_project.settings import Settings
-from dagster_project.sources.indicators.assets import INDICATOR_YEAR_PARTITIONS, raw_area_indicators
+from dagster_project.sources.indicators.assets import (
+    INDICATOR_YEAR_PARTITIONS,
+    raw_area_indicators,
+    raw_area_indicators_inputs,
+)
 from dagster_project.sources.indicators.readers import indicator_file
-from dagster_project.sources.lbf.assets import FUNDING_ROUND_PARTITIONS, raw_lbf_grants
-from dagster_project.sources.lists.assets import LIST_YEAR_PARTITIONS, raw_area_lists
+from dagster_project.sources.ingest import gated_unchanged
+from dagster_project.sources.lbf.assets import FUNDING_ROUND_PARTITIONS, raw_lbf_grants, raw_lbf_grants_inputs
+from dagster_project.sources.lists.assets import LIST_YEAR_PARTITIONS, raw_area_lists, raw_area_lists_inputs
 from dagster_project.sources.lists.readers import list_file
-from dagster_project.sources.panel.assets import PANEL_YEAR_PARTITIONS, raw_person_years
+from dagster_project.sources.panel.assets import PANEL_YEAR_PARTITIONS, raw_person_years, raw_person_years_inputs
 from dagster_project.sources.panel.readers import panel_file
-from dagster_project.sources.participants.assets import REGISTRATION_PARTITIONS, raw_participant_registrations
+from dagster_project.sources.participants.assets import (
+    REGISTRATION_PARTITIONS,
+    raw_participant_registrations,
+    raw_participant_registrations_inputs,
+)
 from dagster_project.sources.participants.readers import landing_keys
 from dagster_project.sources.register.assets import raw_register_areas, raw_register_estates
 from dagster_project.sources.statbank.assets import raw_statbank_folk1a
@@ -34,6 +43,7 @@ class PlannedRun:
     job_name: str
     partition: str | None
     skip: str | None = None  # why the full refresh does not run it
+    source: PartitionedSource | None = None
 
 
 @dataclass(frozen=True)
@@ -42,13 +52,16 @@ class PartitionedSource:
     ingests (by default every key; a source with dynamic partitions registers the keys of
     the files in the landing directory first). With ``landing_file`` (partition key ->
     landing file), a partition whose file is absent is skipped, not failed: yearly files
-    arrive over time, and a year not delivered yet is not an error."""
+    arrive over time, and a year not delivered yet is not an error. ``inputs`` (settings,
+    key -> landing files, suite parameters) is what the asset reads and gates with: a
+    partition whose inputs are unchanged since it was gated is not ingested again."""
 
     job_name: str
     asset: dg.AssetsDefinition
     partitions_def: dg.PartitionsDefinition
     keys: Callable[[Settings, dg.DagsterInstance], list[str]] = field(default=None)  # type: ignore[assignment]
     landing_file: Callable[[str], str] | None = None
+    inputs: Callable[[Settings, str], tuple[list, dict]] | None = None
 
     def plan(self, settings: Settings, instance: dg.DagsterInstance) -> list[PlannedRun]:
         planned = []
@@ -56,8 +69,15 @@ class PartitionedSource:
             skip = None
             if self.landing_file and not (settings.landing_dir / self.landing_file(key)).is_file():
                 skip = f"no landing file {self.landing_file(key)}"
-            planned.append(PlannedRun(self.job_name, key, skip))
+            planned.append(PlannedRun(self.job_name, key, skip, self))
         return planned
+
+    def gated_unchanged(self, settings: Settings, key: str) -> str | None:
+        """The run that gated partition ``key`` if its inputs are unchanged since, else None."""
+        if self.inputs is None:
+            return None
+        files, parameters = self.inputs(settings, key)
+        return gated_unchanged(settings.raw_dir, self.asset.key.to_user_string(), key, files, parameters)
 
     def partition_keys(self, settings: Settings, instance: dg.DagsterInstance) -> list[str]:
         """The keys a full refresh runs (those it does not skip)."""
@@ -86,13 +106,15 @@ def register_registration_files(settings: Settings, instance: dg.DagsterInstance
 # Every partitioned raw source, in ingestion order: the registrations' gate reads the
 # gated grants of their round, so grants come first.
 PARTITIONED_SOURCES = [
-    PartitionedSource("ingest_lbf_grants", raw_lbf_grants, FUNDING_ROUND_PARTITIONS),
-    PartitionedSource("ingest_area_lists", raw_area_lists, LIST_YEAR_PARTITIONS, landing_file=list_file),
+    PartitionedSource("ingest_lbf_grants", raw_lbf_grants, FUNDING_ROUND_PARTITIONS, inputs=raw_lbf_grants_inputs),
+    PartitionedSource("ingest_area_lists", raw_area_lists, LIST_YEAR_PARTITIONS, landing_file=list_file,
+                      inputs=raw_area_lists_inputs),
     PartitionedSource("ingest_area_indicators", raw_area_indicators, INDICATOR_YEAR_PARTITIONS,
-                      landing_file=indicator_file),
+                      landing_file=indicator_file, inputs=raw_area_indicators_inputs),
     PartitionedSource("ingest_participant_registrations", raw_participant_registrations, REGISTRATION_PARTITIONS,
-                      keys=register_registration_files),
-    PartitionedSource("ingest_person_years", raw_person_years, PANEL_YEAR_PARTITIONS, landing_file=panel_file),
+                      keys=register_registration_files, inputs=raw_participant_registrations_inputs),
+    PartitionedSource("ingest_person_years", raw_person_years, PANEL_YEAR_PARTITIONS, landing_file=panel_file,
+                      inputs=raw_person_years_inputs),
 ]
 
 # The raw sources without partitions: one run, first in a full refresh. They are few,

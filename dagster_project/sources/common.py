@@ -258,6 +258,11 @@ class RawStore:
         os.replace(tmp, target)
         return target
 
+    def sidecar(self, asset: str, partition: str | None) -> dict | None:
+        """Provenance of one gated partition, or None if the raw layer does not hold it."""
+        path = self.path(asset, partition).with_suffix(".json")
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
     def sidecars(self) -> list[dict]:
         """Provenance of every gated partition in the raw layer."""
         if not self.raw_dir.exists():

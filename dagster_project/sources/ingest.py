@@ -5,12 +5,21 @@ partition to the raw layer.
 A failed gate fails the step (after recording the check result), so the partition is
 neither written nor materialized and nothing downstream runs, in this run or in any
 later one: the raw layer only ever holds data that passed its gate.
+
+Each gated partition's sidecar records the fingerprint of everything that produced it
+(``input_fingerprint``): the landing files, the suite, the suite's parameters, the code
+and the pseudonymisation key. A full refresh does not ingest a partition again while its
+fingerprint is unchanged: the result would be the same.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +29,9 @@ import pandas as pd
 from dagster_project.quality.data_docs import record_validation
 from dagster_project.quality.gx_runner import validate_frame
 from dagster_project.quality.metadata import gate_metadata
-from dagster_project.settings import get_settings
+from dagster_project.pseudonym import PseudonymKeyError, pseudonym_key
+from dagster_project.quality.gx_runner import suite_path
+from dagster_project.settings import REPO_ROOT, get_settings
 from dagster_project.sources.common import RawStore, SourceContractError, relative_name, sha256_file
 from dagster_project.versioning import code_revision
 
@@ -38,6 +49,50 @@ def raw_check_spec(asset: str, partitions_def: dg.PartitionsDefinition | None = 
     )
 
 
+@cache
+def code_digest() -> str:
+    """SHA-256 of the code that reads and gates (every module of dagster_project): any
+    change re-ingests everything, which is safe and, on this scale, quick enough."""
+    digest = hashlib.sha256()
+    package = REPO_ROOT / "dagster_project"
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def input_fingerprint(asset: str, files: Sequence[Path], parameters: Mapping[str, Any] | None) -> str | None:
+    """What a gated partition is a function of; None when it cannot be known (a landing
+    file is missing, or the key is unusable): such a partition is always ingested."""
+    if not all(f.is_file() for f in files):
+        return None
+    try:
+        key = pseudonym_key()
+    except PseudonymKeyError:
+        return None
+    digest = hashlib.sha256()
+    digest.update(code_digest().encode())
+    digest.update(suite_path(asset).read_bytes())
+    digest.update(json.dumps(parameters or {}, sort_keys=True, default=str).encode())
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + sha256_file(path).encode())
+    # A new key changes every person_key; the key itself must not be stored, a keyed
+    # digest of a constant may.
+    digest.update(hmac.new(key, b"boligsocial input fingerprint", hashlib.sha256).digest())
+    return digest.hexdigest()
+
+
+def gated_unchanged(raw_dir: Path, asset: str, partition: str | None, files: Sequence[Path],
+                    parameters: Mapping[str, Any] | None) -> str | None:
+    """The run that gated this partition, if the raw layer holds it with the fingerprint
+    its inputs have now; else None."""
+    store = RawStore(raw_dir)
+    sidecar = store.sidecar(asset, partition)
+    if sidecar is None or not store.path(asset, partition).is_file():
+        return None
+    fingerprint = input_fingerprint(asset, files, parameters)
+    return sidecar.get("run_id") if fingerprint and sidecar.get("fingerprint") == fingerprint else None
+
+
 def column_schema(frame: pd.DataFrame) -> dg.TableSchema:
     return dg.TableSchema(columns=[dg.TableColumn(name=str(c), type=str(t)) for c, t in frame.dtypes.items()])
 
@@ -51,7 +106,7 @@ def ingest(
     raw_dir: Path,
     files: Sequence[Path],
     read: Callable[[], pd.DataFrame],
-    parameters: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
+    parameters: Mapping[str, Any] | None = None,
     column_labels: Mapping[str, str] | None = None,
     subject: str | None = None,
     warehouse_dir: Path | None = None,
@@ -77,8 +132,6 @@ def ingest(
         ) from None
     read_seconds = time.perf_counter() - started
 
-    if callable(parameters):
-        parameters = parameters()
     gate_started = time.perf_counter()
     gate = validate_frame(frame, asset, subject=subject, parameters=parameters, column_labels=column_labels)
     gate_seconds = time.perf_counter() - gate_started
@@ -114,6 +167,7 @@ def ingest(
                  "data_docs_page": page.relative},
         "run_id": context.run_id,
         "code_revision": code_revision(),
+        "fingerprint": input_fingerprint(asset, files, parameters) if files else None,
     }
     path = RawStore(raw_dir).write(asset, partition, frame, sidecar)
     context.log.info(f"{asset}{f' [{partition}]' if partition else ''}: {len(frame):,} rows gated and written "

@@ -120,6 +120,12 @@ BROKEN_MARTS = [
      "update reports.rpt_omraade_trend set period = 'post' "
      "where trend_key = (select min(trend_key) from reports.rpt_omraade_trend where period = 'pre')",
      ["trend_key '", "the period of a year is the one rpt_omraade_did uses for the round"]),
+    ("int_area_lists__resolved",
+     "update intermediate.int_area_lists__resolved set matching_areas = 0, area_id = null, resolution = 'unresolved' "
+     "where source_file || source_locator = "
+     "(select min(source_file || source_locator) from intermediate.int_area_lists__resolved)",
+     ["lister/liste_", "list_year/list_area_name '", "no area of that name in the kommune",
+      "every list name resolves to exactly one area"]),
 ]
 
 

@@ -13,7 +13,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from dagster_project.automation.full_refresh import failure_message
+from dagster_project.automation.full_refresh import failure_message, run_full_refresh
 from dagster_project.automation.jobs import PARTITIONED_SOURCES
 from dagster_project.quality.privacy import CPR_REGEX_RE2, contains_cpr
 from dagster_project.publish.warehouse import current_version
@@ -165,9 +165,10 @@ def test_unresolved_and_ambiguous_list_names_fail_with_name_file_and_line(refres
 
     marts = session_env.warehouse_dir / "marts.duckdb"
     before, version = sha256(marts), current_version(session_env.warehouse_dir)
-    ingest = defs.resolve_job_def("ingest_area_lists").execute_in_process(instance=instance, partition_key=year)
-    assert ingest.success  # the raw gate cannot know the register
-    # The warehouse run re-reads the register; the raw layer in the work copy is complete.
+    # The register and the changed list through their gates (which cannot know the other),
+    # then the warehouse from the work copy's otherwise complete raw layer.
+    for job, key in (("ingest_unpartitioned_sources", None), ("ingest_area_lists", year)):
+        assert defs.resolve_job_def(job).execute_in_process(instance=instance, partition_key=key).success
     result = defs.resolve_job_def("refresh_warehouse").execute_in_process(instance=instance, raise_on_error=False)
     assert not result.success
     message = failure_message(result)
@@ -213,8 +214,35 @@ def test_definitions_hold_every_raw_asset_its_job_and_the_sensors(defs):
     for job in ("ingest_area_lists", "ingest_area_indicators", "ingest_participant_registrations",
                 "ingest_person_years"):
         assert defs.resolve_job_def(job).partitions_def is not None
-    assert "raw_statbank_folk1a" in {k.to_user_string() for k in
-                                     defs.resolve_job_def("refresh_warehouse").asset_layer.executable_asset_keys}
+    first = {k.to_user_string() for k in
+             defs.resolve_job_def("ingest_unpartitioned_sources").asset_layer.executable_asset_keys}
+    assert first == {"raw_register_areas", "raw_register_estates", "raw_statbank_folk1a"}
+    assert not first & {k.to_user_string() for k in
+                        defs.resolve_job_def("refresh_warehouse").asset_layer.executable_asset_keys}
     assert sorted(t.job_name for t in defs.resolve_sensor_def("landing_sensor").targets) == [
         "ingest_area_lists", "ingest_participant_registrations"]
     assert defs.resolve_sensor_def("refresh_after_landing")
+
+
+def test_a_refresh_ingests_only_partitions_whose_inputs_changed(refreshed, defs, instance, session_env, tmp_path,
+                                                                 monkeypatch):
+    from tests.reliability import private_environment
+
+    env = private_environment(session_env, tmp_path, monkeypatch)
+    partitions = [label for label in (r.label for r in refreshed.runs) if " [" in label]
+    path = env.landing_dir / "indikatorer" / "indikatorer_2015.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    row = next(i for i, line in enumerate(lines) if line.split(";")[1] == "NEET_15_24_PCT" and "," in line)
+    fields = lines[row].split(";")
+    fields[3] = "99,9"
+    lines[row] = ";".join(fields)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    report = run_full_refresh(defs, instance, get_settings(), progress=lambda _m: None, log_level="WARNING")
+    assert [r.label for r in report.runs] == ["ingest_unpartitioned_sources", "ingest_area_indicators [2015]",
+                                              "refresh_warehouse"]
+    assert sorted(report.unchanged) == sorted(p for p in partitions if p != "ingest_area_indicators [2015]")
+    with duckdb.connect(str(env.work_dir / "build" / "warehouse.duckdb"), read_only=True) as con:
+        assert con.sql("select value from staging.stg_indicators__area_indicators where year = 2015 "
+                       "and indicator_code = 'NEET_15_24_PCT' and source_locator = ?",
+                       params=[f"line {row + 1}"]).fetchone()[0] == 99.9

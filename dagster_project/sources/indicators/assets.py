@@ -5,6 +5,7 @@ import dagster as dg
 
 from dagster_project.quality import parameters
 from dagster_project.resources import WarehouseResource
+from dagster_project.settings import Settings
 from dagster_project.sources.indicators.readers import (
     FILE_PATTERN,
     INDICATOR_YEARS,
@@ -15,6 +16,11 @@ from dagster_project.sources.indicators.readers import (
 from dagster_project.sources.ingest import OWNERS, ingest, raw_check_spec
 
 INDICATOR_YEAR_PARTITIONS = dg.StaticPartitionsDefinition(list(INDICATOR_YEARS))
+
+
+def raw_area_indicators_inputs(settings: Settings, year: str):
+    """(landing files, suite parameters) of one partition."""
+    return [settings.landing_dir / indicator_file(year)], parameters.raw_area_indicators(int(year))
 
 
 @dg.asset(
@@ -34,9 +40,9 @@ INDICATOR_YEAR_PARTITIONS = dg.StaticPartitionsDefinition(list(INDICATOR_YEARS))
 def raw_area_indicators(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     year = context.partition_key
     settings = warehouse.settings()
-    path = settings.landing_dir / indicator_file(year)
+    files, suite_parameters = raw_area_indicators_inputs(settings, year)
     yield from ingest(
         context, asset="raw_area_indicators", partition=year, landing_dir=settings.landing_dir,
-        raw_dir=settings.raw_dir, files=[path], read=lambda: read_area_indicators(path, settings.landing_dir),
-        parameters=parameters.raw_area_indicators(int(year)), column_labels=SOURCE_COLUMN_NAMES,
+        raw_dir=settings.raw_dir, files=files, read=lambda: read_area_indicators(files[0], settings.landing_dir),
+        parameters=suite_parameters, column_labels=SOURCE_COLUMN_NAMES,
     )

@@ -7,9 +7,15 @@ from dagster_project.quality import parameters
 from dagster_project.reference import FUNDING_ROUNDS
 from dagster_project.resources import WarehouseResource
 from dagster_project.sources.ingest import OWNERS, ingest, raw_check_spec
+from dagster_project.settings import Settings
 from dagster_project.sources.lbf.readers import GRANT_FILES, SOURCE_COLUMN_NAMES, read_grants
 
 FUNDING_ROUND_PARTITIONS = dg.StaticPartitionsDefinition(list(FUNDING_ROUNDS))
+
+
+def raw_lbf_grants_inputs(settings: Settings, funding_round: str):
+    """(landing files, suite parameters) of one partition."""
+    return [settings.landing_dir / GRANT_FILES[funding_round]], parameters.raw_lbf_grants(funding_round)
 
 
 @dg.asset(
@@ -31,14 +37,15 @@ FUNDING_ROUND_PARTITIONS = dg.StaticPartitionsDefinition(list(FUNDING_ROUNDS))
 def raw_lbf_grants(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     funding_round = context.partition_key
     settings = warehouse.settings()
+    files, suite_parameters = raw_lbf_grants_inputs(settings, funding_round)
     yield from ingest(
         context,
         asset="raw_lbf_grants",
         partition=funding_round,
         landing_dir=settings.landing_dir,
         raw_dir=settings.raw_dir,
-        files=[settings.landing_dir / GRANT_FILES[funding_round]],
+        files=files,
         read=lambda: read_grants(funding_round, settings.landing_dir),
-        parameters=parameters.raw_lbf_grants(funding_round),
+        parameters=suite_parameters,
         column_labels=SOURCE_COLUMN_NAMES[funding_round],
     )

@@ -5,6 +5,7 @@ import dagster as dg
 
 from dagster_project.quality import parameters
 from dagster_project.resources import WarehouseResource
+from dagster_project.settings import Settings
 from dagster_project.sources.ingest import OWNERS, ingest, raw_check_spec
 from dagster_project.sources.lists.readers import (
     FILE_PATTERN,
@@ -15,6 +16,11 @@ from dagster_project.sources.lists.readers import (
 )
 
 LIST_YEAR_PARTITIONS = dg.StaticPartitionsDefinition(list(LIST_YEARS))
+
+
+def raw_area_lists_inputs(settings: Settings, year: str):
+    """(landing files, suite parameters) of one partition."""
+    return [settings.landing_dir / list_file(year)], parameters.raw_area_lists(int(year))
 
 
 @dg.asset(
@@ -35,9 +41,9 @@ LIST_YEAR_PARTITIONS = dg.StaticPartitionsDefinition(list(LIST_YEARS))
 def raw_area_lists(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     year = context.partition_key
     settings = warehouse.settings()
-    path = settings.landing_dir / list_file(year)
+    files, suite_parameters = raw_area_lists_inputs(settings, year)
     yield from ingest(
         context, asset="raw_area_lists", partition=year, landing_dir=settings.landing_dir, raw_dir=settings.raw_dir,
-        files=[path], read=lambda: read_area_list(path, settings.landing_dir),
-        parameters=parameters.raw_area_lists(int(year)), column_labels=SOURCE_COLUMN_NAMES,
+        files=files, read=lambda: read_area_list(files[0], settings.landing_dir),
+        parameters=suite_parameters, column_labels=SOURCE_COLUMN_NAMES,
     )

@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_project.pseudonym import demo_key_warning
 from dagster_project.quality import parameters
 from dagster_project.resources import WarehouseResource
+from dagster_project.settings import Settings
 from dagster_project.sources.ingest import OWNERS, ingest, raw_check_spec
 from dagster_project.sources.panel.readers import (
     FILE_PATTERN,
@@ -16,6 +17,11 @@ from dagster_project.sources.panel.readers import (
 )
 
 PANEL_YEAR_PARTITIONS = dg.StaticPartitionsDefinition(list(PANEL_YEARS))
+
+
+def raw_person_years_inputs(settings: Settings, year: str):
+    """(landing files, suite parameters) of one partition."""
+    return [settings.landing_dir / panel_file(year)], parameters.raw_person_years(int(year))
 
 
 @dg.asset(
@@ -36,11 +42,11 @@ PANEL_YEAR_PARTITIONS = dg.StaticPartitionsDefinition(list(PANEL_YEARS))
 def raw_person_years(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     year = context.partition_key
     settings = warehouse.settings()
-    path = settings.landing_dir / panel_file(year)
+    files, suite_parameters = raw_person_years_inputs(settings, year)
     if warning := demo_key_warning():
         context.log.warning(warning)
     yield from ingest(
         context, asset="raw_person_years", partition=year, landing_dir=settings.landing_dir,
-        raw_dir=settings.raw_dir, files=[path], read=lambda: read_person_years(path, settings.landing_dir),
-        parameters=parameters.raw_person_years(int(year)), column_labels=SOURCE_COLUMN_NAMES,
+        raw_dir=settings.raw_dir, files=files, read=lambda: read_person_years(files[0], settings.landing_dir),
+        parameters=suite_parameters, column_labels=SOURCE_COLUMN_NAMES,
     )

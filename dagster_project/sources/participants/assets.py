@@ -7,6 +7,7 @@ import dagster as dg
 from dagster_project.pseudonym import demo_key_warning
 from dagster_project.quality import parameters
 from dagster_project.resources import WarehouseResource
+from dagster_project.settings import Settings
 from dagster_project.sources.ingest import OWNERS, ingest, raw_check_spec
 from dagster_project.sources.participants.readers import (
     FILE_PATTERN,
@@ -17,6 +18,14 @@ from dagster_project.sources.participants.readers import (
 )
 
 REGISTRATION_PARTITIONS = dg.DynamicPartitionsDefinition(name="participant_registration_files")
+
+
+def raw_participant_registrations_inputs(settings: Settings, key: str):
+    """(landing files, suite parameters) of one partition; the parameters name the plans of
+    the round in the gated grants, so new grants re-gate the round's registrations."""
+    funding_round, year = split_key(key)
+    return ([settings.landing_dir / registration_file(key)],
+            parameters.raw_participant_registrations(funding_round, year, settings.raw_dir))
 
 
 @dg.asset(
@@ -35,14 +44,12 @@ REGISTRATION_PARTITIONS = dg.DynamicPartitionsDefinition(name="participant_regis
 )
 def raw_participant_registrations(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     key = context.partition_key
-    funding_round, year = split_key(key)
     settings = warehouse.settings()
-    path = settings.landing_dir / registration_file(key)
+    files, suite_parameters = raw_participant_registrations_inputs(settings, key)
     if warning := demo_key_warning():
         context.log.warning(warning)
     yield from ingest(
         context, asset="raw_participant_registrations", partition=key, landing_dir=settings.landing_dir,
-        raw_dir=settings.raw_dir, files=[path], read=lambda: read_registrations(path, settings.landing_dir),
-        parameters=parameters.raw_participant_registrations(funding_round, year, settings.raw_dir),
-        column_labels=SOURCE_COLUMN_NAMES,
+        raw_dir=settings.raw_dir, files=files, read=lambda: read_registrations(files[0], settings.landing_dir),
+        parameters=suite_parameters, column_labels=SOURCE_COLUMN_NAMES,
     )
