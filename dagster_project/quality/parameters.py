@@ -61,6 +61,8 @@ SHARED_PARAMETERS: dict[str, Callable[[], Any]] = {
     "region_codes": lambda: sorted({m.region_code for m in municipalities()}),
     "funding_rounds": lambda: list(FUNDING_ROUNDS),
     "min_local_cofinancing_share": lambda: min(r.min_local_cofinancing_share for r in funding_rounds().values()),
+    "activity_codes": lambda: list(activity_codes()),
+    "person_key_pattern": lambda: PERSON_KEY_PATTERN,
 }
 
 
