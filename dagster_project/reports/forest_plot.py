@@ -17,6 +17,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display: the figure is a file
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
 
 EFFECTS_SQL = """
 select activity_code, outcome, outcome_kind, horizon, is_suppressed, treated_n, matched_controls_n,
@@ -32,6 +33,7 @@ order by outcome_kind, activity_code, horizon
 """
 
 COLORS = {"naive": "#9e9e9e", "matched": "#1f5fa8", "truth": "#d1495b"}
+RATIO_TICKS = (0.125, 0.25, 0.5, 1, 2, 4, 8, 16)
 
 
 def read_primary_effects(marts_db: Path) -> pd.DataFrame:
@@ -53,8 +55,8 @@ def draw(effects: pd.DataFrame, path: Path, *, title: str, truth_label: str | No
     """Write the figure as PNG to ``path`` (atomically: a reader never sees half a file)."""
     panels = [("binary", "odds ratio (log scale)", 1.0), ("mean", "difference in school absence, % points", 0.0)]
     heights = [max(1, (effects["outcome_kind"] == kind).sum()) for kind, _, _ in panels]
-    fig, axes = plt.subplots(2, 1, figsize=(9, 1.2 + 0.42 * sum(heights) + 1.6),
-                             gridspec_kw={"height_ratios": heights})
+    fig, axes = plt.subplots(2, 1, figsize=(9, 2.4 + 0.42 * sum(heights)), gridspec_kw={"height_ratios": heights})
+    handles = {}
     for ax, (kind, xlabel, neutral) in zip(axes, panels, strict=True):
         rows = effects[effects["outcome_kind"] == kind].reset_index(drop=True)
         ax.axvline(neutral, color="black", linewidth=0.8)
@@ -65,25 +67,29 @@ def draw(effects: pd.DataFrame, path: Path, *, title: str, truth_label: str | No
                               + (" (suppressed)" if row["is_suppressed"] else "")))
             if row["is_suppressed"]:
                 continue
-            ax.errorbar(row["naive"], y + 0.18, xerr=[[row["naive"] - row["naive_low"]], [row["naive_high"] - row["naive"]]],
-                        fmt="s", color=COLORS["naive"], capsize=2, markersize=4,
-                        label="naive (unmatched)" if i == 0 else None)
-            ax.errorbar(row["estimate"], y, xerr=[[row["estimate"] - row["ci_low"]], [row["ci_high"] - row["estimate"]]],
-                        fmt="o", color=COLORS["matched"], capsize=2, markersize=5,
-                        label="matched (CEM, ATT)" if i == 0 else None)
+            handles["matched (coarsened exact matching, ATT), 95 % CI"] = ax.errorbar(
+                row["estimate"], y + 0.15, xerr=[[row["estimate"] - row["ci_low"]], [row["ci_high"] - row["estimate"]]],
+                fmt="o", color=COLORS["matched"], capsize=2, markersize=5)
+            handles["naive (all participants vs all eligible), 95 % CI"] = ax.errorbar(
+                row["naive"], y - 0.15, xerr=[[row["naive"] - row["naive_low"]], [row["naive_high"] - row["naive"]]],
+                fmt="s", color=COLORS["naive"], capsize=2, markersize=4)
             if truth_label and pd.notna(row.get("truth")):
-                ax.plot(row["truth"], y - 0.18, marker="D", color=COLORS["truth"], markersize=5, linestyle="none",
-                        label=truth_label if i == 0 else None)
+                handles[truth_label] = ax.plot(row["truth"], y + 0.15, marker="D", color=COLORS["truth"],
+                                               markersize=5, linestyle="none", zorder=3)[0]
         ax.set_yticks([y for y, _ in labels], [text for _, text in labels], fontsize=8)
         ax.set_ylim(-0.6, max(len(rows), 1) - 0.4)
         if kind == "binary":
             ax.set_xscale("log")
+            low, high = ax.get_xlim()
+            ax.xaxis.set_major_locator(FixedLocator([t for t in RATIO_TICKS if low <= t <= high] or [1]))
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
         ax.set_xlabel(xlabel, fontsize=9)
         ax.grid(axis="x", linewidth=0.3)
-        if len(rows):
-            ax.legend(fontsize=8, loc="lower right")
+    if handles:
+        fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=1, fontsize=8, frameon=False)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07 if handles else 0, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     fig.savefig(partial, format="png", dpi=110)
