@@ -64,6 +64,8 @@ SHARED_PARAMETERS: dict[str, Callable[[], Any]] = {
     "min_local_cofinancing_share": lambda: min(r.min_local_cofinancing_share for r in funding_rounds().values()),
     "list_categories": lambda: list(all_list_categories()),
     "indicator_codes": indicator_codes,
+    "activity_codes": lambda: list(activity_codes()),
+    "person_key_pattern": lambda: PERSON_KEY_PATTERN,
 }
 
 

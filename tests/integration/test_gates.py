@@ -126,6 +126,36 @@ BROKEN_MARTS = [
      "(select min(source_file || source_locator) from intermediate.int_area_lists__resolved)",
      ["lister/liste_", "list_year/list_area_name '", "no area of that name in the kommune",
       "every list name resolves to exactly one area"]),
+    ("int_area_lists__resolved",
+     "update intermediate.int_area_lists__resolved set matching_areas = 2 where list_area_name = "
+     "(select min(list_area_name) from intermediate.int_area_lists__resolved)",
+     ["lister/liste_", "2 areas of that name in the kommune",
+      "every list name resolves to exactly one area"]),
+    ("fct_deltagelse",
+     "update marts.fct_deltagelse set has_leisure_job_h0 = 2 where episode_key = "
+     "(select min(episode_key) from marts.fct_deltagelse where has_leisure_job_h0 is not null)",
+     ["deltagere/", "episode_key '", "column 'has_leisure_job_h0'", "has_leisure_job at horizon 0 is 0 or 1"]),
+    ("fct_deltagelse__reconciliation",
+     "delete from marts.fct_deltagelse where episode_key = "
+     "(select min(episode_key) from marts.fct_deltagelse where activity_code = 'fritidsjob')",
+     ["activity_code 'fritidsjob'", "the mart has one row per registered episode"]),
+    ("rpt_aktivitet_effekter",
+     "update reports.rpt_aktivitet_effekter set treated_n = 3 "
+     "where activity_code = 'fritidsjob' and outcome = 'fritidsjob' and horizon = 0 and subgroup = 'all'",
+     ["effect_key 'fritidsjob/fritidsjob/0/all'", "column 'treated_n'",
+      "treated_n is never a count from 1 to 4 (suppressed instead)"]),
+    ("rpt_aktivitet_effekter__reconciliation",
+     "update reports.rpt_aktivitet_effekter set treated_n = treated_n - 10 "
+     "where activity_code = 'netvaerksmoedre' and outcome = 'i_uddannelse' and horizon = 2 and subgroup = 'all'",
+     ["effect_key 'netvaerksmoedre/2'", "matched plus unmatched treated equal the eligible participants"]),
+    ("rpt_participant_profile",
+     "update reports.rpt_participant_profile set n_episodes = 2 "
+     "where activity_code = 'lektiecafe' and dimension = 'gender' and category = 'K'",
+     ["profile_key 'lektiecafe/gender/K'", "n_episodes is never a count from 1 to 4 (suppressed instead)"]),
+    ("rpt_participant_profile__reconciliation",
+     "update reports.rpt_participant_profile set n_episodes = n_episodes + 5 "
+     "where activity_code = 'fritidsjob' and dimension = 'total'",
+     ["dimension_key 'fritidsjob/total'", "every dimension of every activity adds up to the episodes"]),
 ]
 
 
