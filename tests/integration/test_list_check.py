@@ -59,6 +59,7 @@ def test_an_altered_indicator_warns_and_the_report_names_its_criterion(refreshed
         monkeypatch.setenv(name, str(path))
 
     # What the landing sensor would do: ingest the changed partition, then refresh.
+    (tmp_path / "dagster_home").mkdir()
     with dg.DagsterInstance.local_temp(tempdir=str(tmp_path / "dagster_home")) as instance:
         ingest = defs.resolve_job_def("ingest_area_indicators").execute_in_process(
             instance=instance, partition_key=str(year), raise_on_error=False)
