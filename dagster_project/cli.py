@@ -106,6 +106,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         skipped += f", {len(report.unchanged)} partitions unchanged since they were gated (--all ingests them again)"
     _say(f"\nRefresh done in {time.perf_counter() - started:.0f} s ({len(report.runs)} Dagster runs{skipped}).")
     _say(f"Published version {version} (previous: {before or 'none'}).")
+    for warning in report.warnings:
+        _say(f"WARNING (published anyway): {warning}")
     _say(f"\nPublished warehouse: {marts}")
     _say(f"  restricted:        {settings.warehouse_dir / 'restricted.duckdb'}")
     _say(f"  Parquet exports:   {settings.warehouse_dir / 'parquet'}")

@@ -11,6 +11,8 @@ from dagster_project.dbt.assets import dbt_models
 from dagster_project.dbt.project import ProjectDbtCliResource, dbt_executable, dbt_project
 from dagster_project.publish.assets import published_warehouse
 from dagster_project.quality.checks import mart_checks
+from dagster_project.quality.list_check import list_check
+from dagster_project.reports.assets import effects_forest_plot
 from dagster_project.resources import WarehouseResource
 from dagster_project.sources.indicators.assets import raw_area_indicators
 from dagster_project.sources.lbf.assets import raw_lbf_grants
@@ -27,8 +29,8 @@ RAW_ASSETS = [
 
 defs = dg.Definitions(
     # Every asset links to the code that defines it (the UI's code references).
-    assets=dg.with_source_code_references([*RAW_ASSETS, dbt_models, published_warehouse]),
-    asset_checks=mart_checks(),
+    assets=dg.with_source_code_references([*RAW_ASSETS, dbt_models, published_warehouse, effects_forest_plot]),
+    asset_checks=[*mart_checks(), list_check],
     jobs=[*ingest_jobs, refresh_warehouse_job, full_refresh_job],
     schedules=[monthly_full_refresh],
     sensors=[landing_sensor, refresh_after_landing],

@@ -130,5 +130,10 @@ def list_categories(year: int) -> tuple[str, ...]:
                  if int(r["first_year"]) <= year <= int(r["last_year"]))
 
 
+def all_list_categories() -> tuple[str, ...]:
+    """Every category any government list may use (ref_list_categories)."""
+    return tuple(sorted({r["category"] for r in _rows("ref_list_categories")}))
+
+
 def activity_codes() -> tuple[str, ...]:
     return tuple(a.code for a in activities())

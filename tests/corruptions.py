@@ -1,10 +1,10 @@
 """The bad-input corpus: good landing files broken the way real deliveries go wrong.
 
 Each corruption edits a copy of the landing directory in place and returns what the
-failed refresh must say: fragments naming the file, the row (line, sheet row or JSON
-path; none for a file that cannot be read at all), the column and the rule, the asset
-check that must have failed (None where the reader rejects the file before any gate),
-and text that must appear nowhere (a CPR number).
+failed refresh must say: fragments naming the file, the row (line, sheet row, JSON path
+or Parquet row; none for a file that cannot be read at all, or whose schema is wrong),
+the column and the rule, the asset check that must have failed (None where the reader
+rejects the file before any gate), and text that must appear nowhere (a CPR number).
 
 Fragments are computed from the file being broken, not hard-coded, so the corpus keeps
 working when the generator's world changes. To add a source's kinds, add its file
@@ -20,16 +20,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dagster_project.pseudonym import CPR_RULE, MASK
 
 S1A = "lbf/bevillinger_2011-14.csv"
 S1B = "lbf/bevillinger_2015-18.xlsx"
 S1C = "lbf/bevillinger_2019-26.json"
 AREAS = "register/boligomraader.csv"
 ESTATES = "register/afdelinger.csv"
+INDICATORS = "indikatorer/indikatorer_2015.csv"
+PANEL = "register/personaar_2015.parquet"
+FOLK1A = "statbank/FOLK1A.csv"
 
 RAW_LBF = "raw_lbf_grants:expectation_suite"
 RAW_AREAS = "raw_register_areas:expectation_suite"
 RAW_ESTATES = "raw_register_estates:expectation_suite"
+RAW_LISTS = "raw_area_lists:expectation_suite"
+RAW_INDICATORS = "raw_area_indicators:expectation_suite"
+RAW_REGISTRATIONS = "raw_participant_registrations:expectation_suite"
+LIST_NAMES_RESOLVE = "int_area_lists__resolved:gx_area_list_names_resolve"
 
 # An erstatningspersonnummer (day of month + 60): CPR-shaped, never a real person's.
 FAKE_CPR = "610185-1234"
@@ -39,7 +50,7 @@ FAKE_CPR = "610185-1234"
 class Expected:
     fragments: tuple[str, ...]  # file, row, column, rule (and value), as the message names them
     check: str | None = None  # the asset check that must fail; None: the reader rejects the file
-    forbidden: tuple[str, ...] = ()  # must appear in no message, check metadata or Data Docs page
+    forbidden: tuple[str, ...] = ()  # must appear in no message, run log, check metadata or Data Docs page
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,22 @@ class DelimitedFile:
 S1A_FILE = DelimitedFile(S1A, "cp1252", ";", "\r\n")
 AREAS_FILE = DelimitedFile(AREAS, "utf-8", ",", "\n")
 ESTATES_FILE = DelimitedFile(ESTATES, "utf-8", ",", "\n")
+INDICATORS_FILE = DelimitedFile(INDICATORS, "utf-8", ";", "\r\n")
+FOLK1A_FILE = DelimitedFile(FOLK1A, "utf-8-sig", ";", "\r\n")
+
+
+def list_file(landing: Path, *, first_year: int = 2010) -> DelimitedFile:
+    """The government list (S3, UTF-8 with BOM) of ``first_year`` or later that names the
+    most areas: a year may list none."""
+    paths = [p for p in sorted(landing.glob("lister/liste_*.csv")) if int(p.stem.split("_")[1]) >= first_year]
+    path = max(paths, key=lambda p: p.read_bytes().count(b"\n"))
+    return DelimitedFile(path.relative_to(landing).as_posix(), "utf-8-sig", ";", "\r\n")
+
+
+def registrations_file(landing: Path, funding_round: str, *, last: bool = False) -> DelimitedFile:
+    """The first (or last) year's registrations file (S5) of a funding round."""
+    paths = sorted(landing.glob(f"deltagere/{funding_round}/registreringer_*.csv"))
+    return DelimitedFile(paths[-1 if last else 0].relative_to(landing).as_posix(), "utf-8", ",", "\n")
 
 
 def _first_line_with(file: DelimitedFile, landing: Path, predicate: Callable[[str], bool]) -> int:
@@ -317,6 +344,167 @@ def estates_header_only(landing: Path) -> Expected:
     return Expected((ESTATES, "file must hold at least one data row"))
 
 
+# S3: the government's area lists, UTF-8 with BOM; names resolve to areas in dbt
+
+def s3_unresolvable_name(landing: Path) -> Expected:
+    lists = list_file(landing)
+    kommune = lists.read(landing)[2][lists.column(landing, "Kommune")]
+    lists.set(landing, 3, "Område", "Ukendtparken")
+    # The raw gate cannot know the register: the resolution gate after dbt catches it.
+    # (A name two areas have fails the same gate: tests/integration/test_sources.py; one
+    # dbt build per corpus entry is the corpus's most expensive step, so once is enough.)
+    return Expected((lists.path, "line 3", "column 'Område' (unresolved_name)",
+                     "every list name resolves to exactly one area",
+                     f"'Ukendtparken' ({kommune}, {lists.path} line 3): no area of that name in the kommune"),
+                    LIST_NAMES_RESOLVE)
+
+
+def s3_category_of_another_period(landing: Path) -> Expected:
+    lists = list_file(landing, first_year=2021)
+    lists.set(landing, 2, "Kategori", "ghettoområde")  # renamed parallelsamfund in 2021
+    return Expected((lists.path, "line 2", "column 'Kategori' (kategori)",
+                     "Kategori is a category in use in the list's year", "'ghettoområde'"), RAW_LISTS)
+
+
+def s3_cpr_in_area_name(landing: Path) -> Expected:
+    lists = list_file(landing)
+    lists.update(landing, 2, "Område", lambda name: f"{name} v/ {FAKE_CPR}")
+    return Expected((lists.path, "line 2", "column 'Område' (omraade)", "no CPR number in free text", MASK),
+                    RAW_LISTS, forbidden=(FAKE_CPR, FAKE_CPR.replace("-", "")))
+
+
+def s3_without_bom(landing: Path) -> Expected:
+    lists = list_file(landing)
+    lists.write(landing, lists.read(landing), encoding="utf-8")
+    return Expected((lists.path, "row 1", "encoding UTF-8 with byte order mark (the file has none)"))
+
+
+# S4: area indicators, Statbank style ('..' = suppressed)
+
+def s4_residents_suppressed(landing: Path) -> Expected:
+    line = _first_line_with(INDICATORS_FILE, landing, lambda text: ";BEBOERE;" in text)
+    INDICATORS_FILE.set(landing, line, "INDHOLD", "..")
+    return Expected((INDICATORS, f"line {line}", "column 'INDHOLD' (indhold)", "BEBOERE is never suppressed ('..')"),
+                    RAW_INDICATORS)
+
+
+def s4_decimal_point(landing: Path) -> Expected:
+    line = _first_line_with(INDICATORS_FILE, landing, lambda text: ";UDEN_ARB_UDD_PCT;" in text and "," in text)
+    value = INDICATORS_FILE.update(landing, line, "INDHOLD", lambda number: number.replace(",", "."))
+    return Expected((INDICATORS, f"row {line}", "column 'INDHOLD'", "number with decimal comma like 43,7", value))
+
+
+def s4_share_over_100(landing: Path) -> Expected:
+    line = _first_line_with(INDICATORS_FILE, landing, lambda text: ";GRUNDSKOLE_PCT;" in text and "," in text)
+    INDICATORS_FILE.set(landing, line, "INDHOLD", "143,7")
+    return Expected((INDICATORS, f"line {line}", "column 'INDHOLD' (indhold)",
+                     "a share indicator (_PCT of a group) is between 0 and 100", "143.7"), RAW_INDICATORS)
+
+
+# S5: participant registrations, UTF-8 CSV with CPR numbers
+
+def _cprs(file: DelimitedFile, landing: Path) -> tuple[str, ...]:
+    """Every CPR number of a registrations file, with and without its dash."""
+    cprs = [row[0] for row in file.read(landing)[1:]]
+    return (*cprs, *(c.replace("-", "") for c in cprs))
+
+
+def s5_malformed_cpr(landing: Path) -> Expected:
+    registrations = registrations_file(landing, "2011-14")
+    bad = registrations.update(landing, 3, "cpr", lambda cpr: cpr[:2] + "13" + cpr[4:])  # month 13
+    return Expected((registrations.path, "row 3", "column 'cpr'", CPR_RULE, MASK),
+                    forbidden=(bad, bad.replace("-", ""), *_cprs(registrations, landing)))
+
+
+def s5_cpr_in_end_date(landing: Path) -> Expected:
+    registrations = registrations_file(landing, "2011-14")
+    cprs = _cprs(registrations, landing)
+    rows = registrations.read(landing)
+    end = rows[0].index("slutdato")
+    rows[3][0], rows[3][end] = rows[3][end], rows[3][0]  # line 4: cpr and slutdato swapped
+    registrations.write(landing, rows)
+    return Expected((registrations.path, "row 4", "column 'slutdato'", "date as yyyy-mm-dd", MASK), forbidden=cprs)
+
+
+def s5_ends_after_the_round(landing: Path) -> Expected:
+    registrations = registrations_file(landing, "2011-14", last=True)  # the round's money ends 2019-12-31
+    registrations.set(landing, 2, "slutdato", "2020-06-30")
+    return Expected((registrations.path, "line 2", "column 'slutdato'", "slutdato is within the funding round",
+                     "2020-06-30"), RAW_REGISTRATIONS, forbidden=_cprs(registrations, landing))
+
+
+def s5_unknown_activity(landing: Path) -> Expected:
+    registrations = registrations_file(landing, "2015-18")
+    registrations.set(landing, 2, "aktivitet", "fodboldklub")
+    return Expected((registrations.path, "line 2", "column 'aktivitet'", "aktivitet is an activity code of ref_activities",
+                     "'fodboldklub'"), RAW_REGISTRATIONS, forbidden=_cprs(registrations, landing))
+
+
+def s5_registered_twice(landing: Path) -> Expected:
+    registrations = registrations_file(landing, "2019-26")
+    rows = registrations.read(landing)
+    rows.insert(3, list(rows[1]))  # line 2 again as line 4
+    registrations.write(landing, rows)
+    return Expected((registrations.path, "line 2", "line 4", "'cpr' (person_key)",
+                     "one row per person and activity episode"), RAW_REGISTRATIONS,
+                    forbidden=_cprs(registrations, landing))
+
+
+# S6: the register panel, Parquet with CPR numbers
+
+def _edit_panel(landing: Path, edit: Callable[[pa.Table], pa.Table]) -> pa.Table:
+    table = pq.read_table(landing / PANEL)
+    pq.write_table(edit(table), landing / PANEL)
+    return table
+
+
+def _panel_cprs(table: pa.Table) -> tuple[str, ...]:
+    cprs = table.column("cpr").to_pylist()[:50]
+    return (*cprs, *(c.replace("-", "") for c in cprs))
+
+
+def s6_truncated(landing: Path) -> Expected:
+    data = (landing / PANEL).read_bytes()
+    (landing / PANEL).write_bytes(data[: len(data) // 2])
+    return Expected((PANEL, "readable Parquet file"))
+
+
+def s6_missing_column(landing: Path) -> Expected:
+    _edit_panel(landing, lambda table: table.drop_columns(["herkomst"]))
+    return Expected((PANEL, "column 'herkomst'", "required column is missing"))
+
+
+def s6_malformed_cpr(landing: Path) -> Expected:
+    def edit(table: pa.Table) -> pa.Table:
+        cprs = table.column("cpr").to_pylist()
+        cprs[6] = "00" + cprs[6][2:]  # row 7: day 00
+        return table.set_column(table.schema.get_field_index("cpr"), "cpr", pa.array(cprs, pa.string()))
+    table = _edit_panel(landing, edit)
+    bad = "00" + table.column("cpr")[6].as_py()[2:]
+    return Expected((PANEL, "row 7", "column 'cpr'", CPR_RULE, MASK),
+                    forbidden=(bad, bad.replace("-", ""), *_panel_cprs(table)))
+
+
+def s6_cpr_as_number(landing: Path) -> Expected:
+    def edit(table: pa.Table) -> pa.Table:
+        numbers = pa.array([int(c.replace("-", "")) for c in table.column("cpr").to_pylist()], pa.int64())
+        return table.set_column(table.schema.get_field_index("cpr"), "cpr", numbers)
+    table = _edit_panel(landing, edit)
+    return Expected((PANEL, "column 'cpr'", "Parquet type string", "int64"), forbidden=_panel_cprs(table))
+
+
+# S7: the Statbank FOLK1A snapshot (the API's answer format)
+
+def s7_empty(landing: Path) -> Expected:
+    (landing / FOLK1A).write_bytes(b"")
+    return Expected((FOLK1A, "file must not be empty"))
+
+
+def s7_thousands_separator(landing: Path) -> Expected:
+    value = FOLK1A_FILE.update(landing, 3, "INDHOLD", lambda number: f"{int(number):,}".replace(",", "."))
+    return Expected((FOLK1A, "row 3", "column 'INDHOLD'", "whole number", value))
+
+
 CORRUPTIONS = [
     Corruption("S1a saved as UTF-8", "wrong encoding", "S1a", s1a_saved_as_utf8),
     Corruption("S1a without the Slutdato column", "missing column", "S1a", s1a_missing_column),
@@ -352,4 +540,22 @@ CORRUPTIONS = [
     Corruption("estate with 0 dwellings", "value out of range", "S2", estates_no_dwellings),
     Corruption("estate built 'ca. 1970'", "unparseable number", "S2", estates_year_as_text),
     Corruption("estate register with only its header", "no data rows", "S2", estates_header_only),
+    Corruption("list name no area has", "unresolvable name (cross-source)", "S3", s3_unresolvable_name),
+    Corruption("2021 list with a ghettoområde", "code not in use that year", "S3", s3_category_of_another_period),
+    Corruption("S3 CPR number in an area name", "raw CPR in a free-text field", "S3", s3_cpr_in_area_name),
+    Corruption("S3 list saved without its BOM", "missing byte order mark", "S3", s3_without_bom),
+    Corruption("S4 '..' for BEBOERE", "suppressed where no suppression is allowed", "S4", s4_residents_suppressed),
+    Corruption("S4 decimal point instead of comma", "decimal point instead of comma", "S4", s4_decimal_point),
+    Corruption("S4 share of 143,7 %", "value out of range", "S4", s4_share_over_100),
+    Corruption("S5 CPR number with month 13", "malformed CPR", "S5", s5_malformed_cpr),
+    Corruption("S5 cpr and slutdato swapped", "CPR in the wrong field", "S5", s5_cpr_in_end_date),
+    Corruption("S5 activity ends after the round", "date outside the round", "S5", s5_ends_after_the_round),
+    Corruption("S5 unknown activity", "unknown code", "S5", s5_unknown_activity),
+    Corruption("S5 participant registered twice", "duplicate key", "S5", s5_registered_twice),
+    Corruption("S6 Parquet file cut in half", "truncated file", "S6", s6_truncated),
+    Corruption("S6 without the herkomst column", "missing column", "S6", s6_missing_column),
+    Corruption("S6 CPR number with day 00", "malformed CPR", "S6", s6_malformed_cpr),
+    Corruption("S6 cpr stored as a number", "wrong column type", "S6", s6_cpr_as_number),
+    Corruption("S7 snapshot is empty", "empty file", "S7", s7_empty),
+    Corruption("S7 population with thousands separators", "unparseable number", "S7", s7_thousands_separator),
 ]

@@ -50,6 +50,7 @@ class RunSummary:
 class RefreshReport:
     runs: list[RunSummary] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "<job> [<partition>]: why"
+    warnings: list[str] = field(default_factory=list)  # "<check>: what" of each failed WARN check
     unchanged: list[str] = field(default_factory=list)  # "<job> [<partition>]" gated before, inputs the same
 
     @property
@@ -128,8 +129,21 @@ def run_full_refresh(
             if not result.success:
                 raise RefreshFailed(label, result.run_id, failure_message(result))
             report.runs.append(RunSummary(label, result.run_id, seconds))
+            report.warnings += warnings_of(result)
             progress(f"[{step}/{len(plan)}] {label} ok in {seconds:.1f} s (run {result.run_id[:8]})")
     return report
+
+
+def warnings_of(result: dg.ExecuteInProcessResult) -> list[str]:
+    """The checks of a successful run that failed with severity WARN (such as the list
+    check): they did not stop the run, but the refresh says so."""
+    warnings = []
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN:
+                warnings.append(f"{evaluation.asset_check_key.to_user_string()}: {evaluation.description}")
+    return warnings
 
 
 def failure_message(result: dg.ExecuteInProcessResult) -> str:

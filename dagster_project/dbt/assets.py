@@ -24,6 +24,12 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     os.environ.update(settings.dbt_env())
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
     invocation = dbt.cli(["build"], context=context)
+    # A raw asset gated against another (estates against the area register) was built
+    # from that one's landing file too: its parents name it in each model's source_files.
+    from dagster_project.definitions import RAW_ASSETS  # at run time: definitions import this module
+
+    raw_parents = {key.to_user_string(): {dep.to_user_string() for dep in deps}
+                   for asset in RAW_ASSETS for key, deps in asset.asset_deps.items()}
     yield from with_build_metadata(
         invocation.stream(),
         manifest=invocation.manifest,
@@ -31,4 +37,5 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
         build_db=settings.build_db,
         raw_dir=settings.raw_dir,
         asset_key_of=TRANSLATOR.get_asset_key,
+        raw_parents=raw_parents,
     )

@@ -65,6 +65,7 @@ def with_build_metadata(
     build_db: Path,
     raw_dir: Path,
     asset_key_of: Callable[[Mapping[str, Any]], dg.AssetKey],
+    raw_parents: Mapping[str, Iterable[str]] | None = None,
 ) -> Iterator[Any]:
     """Pass dbt's Dagster events through, adding audit metadata to each model's materialization.
 
@@ -86,7 +87,7 @@ def with_build_metadata(
     if built and build_db.exists():
         try:
             extra = model_metadata(built, manifest=manifest, target_path=target_path, build_db=build_db,
-                                   raw_dir=raw_dir, asset_key_of=asset_key_of)
+                                   raw_dir=raw_dir, asset_key_of=asset_key_of, raw_parents=raw_parents)
         except Exception as exc:  # metadata must never fail a build that succeeded
             logger.warning(f"build metadata not recorded: {type(exc).__name__}: {exc}")
         logger.info(f"build metadata for {len(extra)} dbt resources in {time.perf_counter() - started:.2f} s")
@@ -115,6 +116,7 @@ def model_metadata(
     build_db: Path,
     raw_dir: Path,
     asset_key_of: Callable[[Mapping[str, Any]], dg.AssetKey],
+    raw_parents: Mapping[str, Iterable[str]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Metadata per dbt unique id (models and seeds that were built)."""
     nodes = manifest["nodes"]
@@ -142,7 +144,7 @@ def model_metadata(
                     metadata["column_lineage"] = dg.MetadataValue.md(lineage_markdown(deps))
                 except Exception as exc:
                     logger.warning(f"no column lineage for {props['name']}: {type(exc).__name__}: {exc}")
-            files = _source_files(uid, manifest, relations, sidecars)
+            files = _source_files(uid, manifest, relations, sidecars, raw_parents or {})
             if files:
                 metadata["source_files"] = dg.MetadataValue.json(files)
                 metadata["source_sha256"] = ", ".join(sorted({f["sha256"] for f in files}))
@@ -245,8 +247,9 @@ def column_lineage(
 
 
 def _source_files(uid: str, manifest: Mapping[str, Any], relations: Mapping[str, Relation],
-                  sidecars: list[dict]) -> list[dict[str, Any]]:
-    """The landing files (one per raw partition reached upstream) the resource was built from."""
+                  sidecars: list[dict], raw_parents: Mapping[str, Iterable[str]]) -> list[dict[str, Any]]:
+    """The landing files (one per raw partition reached upstream) the resource was built from,
+    including those of raw assets a reached raw asset was gated against (``raw_parents``)."""
     seen, stack, raw_assets = set(), [uid], set()
     while stack:
         for parent in manifest["parent_map"].get(stack.pop(), []):
@@ -256,6 +259,12 @@ def _source_files(uid: str, manifest: Mapping[str, Any], relations: Mapping[str,
             if parent.startswith("source.") and parent in relations:
                 raw_assets.add(relations[parent].asset_key.to_user_string())
             stack.append(parent)
+    pending = list(raw_assets)
+    while pending:
+        for parent in raw_parents.get(pending.pop(), ()):
+            if parent not in raw_assets:
+                raw_assets.add(parent)
+                pending.append(parent)
     return [
         {"asset": s["asset"], "partition": s["partition"], "file": f["file"], "sha256": f["sha256"],
          "bytes": f.get("bytes"), "gated_in_run": s["run_id"]}

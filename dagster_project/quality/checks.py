@@ -5,7 +5,8 @@ Each suite names its asset, its check and the SQL that produces the frame it val
 (``meta.batch.sql``, run against the dbt build database through a read-only connection;
 ``{raw_dir}`` is replaced by the raw layer's path), the columns that name a failing row
 (``meta.batch.key``; a frame that carries ``_source_file``/``_source_locator`` also names
-the landing file and row) and the reference data it needs (``meta.parameters``, resolved
+the landing file and row), optionally the landing file's column a frame column stands for
+(``meta.batch.column_labels``, for messages) and the reference data it needs (``meta.parameters``, resolved
 by ``quality/parameters.py``). Every validation is rendered as a Data Docs page.
 """
 
@@ -40,6 +41,7 @@ def run_mart_suite(spec: dict, build_db: Path, raw_dir: Path) -> GateResult:
         frame = con.sql(meta["batch"]["sql"].replace("{raw_dir}", raw_dir.as_posix())).df()
     return validate_frame(frame, spec["name"], subject=meta["dagster"]["asset"],
                           key_columns=meta["batch"].get("key", []),
+                          column_labels=meta["batch"].get("column_labels", {}),
                           parameters=shared_parameters(meta.get("parameters", {})))
 
 

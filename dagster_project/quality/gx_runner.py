@@ -13,6 +13,7 @@ that *raised* is reported as an error, never counted as a pass or an ordinary fa
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -292,10 +293,14 @@ def _plain(value: Any) -> Any:
         return None
     if value is pd.NaT or value is pd.NA:
         return None
-    if isinstance(value, (pd.Timestamp,)):
+    if isinstance(value, (pd.Timestamp, dt.date, dt.time)):  # dt.datetime is a dt.date
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool, dict)):
+    if isinstance(value, dict):
+        # A compound key's failing value is a dict of its columns: a date among them
+        # would make the check's metadata unserialisable and crash the step.
+        return {str(k): _plain(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)

@@ -16,6 +16,7 @@ from dagster_project.reference import (
     FUNDING_ROUNDS,
     MUNICIPAL_ELECTION_YEARS,
     activity_codes,
+    all_list_categories,
     focus_areas,
     funding_rounds,
     indicator_codes,
@@ -61,6 +62,10 @@ SHARED_PARAMETERS: dict[str, Callable[[], Any]] = {
     "region_codes": lambda: sorted({m.region_code for m in municipalities()}),
     "funding_rounds": lambda: list(FUNDING_ROUNDS),
     "min_local_cofinancing_share": lambda: min(r.min_local_cofinancing_share for r in funding_rounds().values()),
+    "list_categories": lambda: list(all_list_categories()),
+    "indicator_codes": indicator_codes,
+    "activity_codes": lambda: list(activity_codes()),
+    "person_key_pattern": lambda: PERSON_KEY_PATTERN,
 }
 
 

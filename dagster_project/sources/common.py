@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dagster_project.quality.privacy import mask_cpr
+
 PROVENANCE_COLUMNS = ("_source_file", "_source_sha256", "_source_row", "_source_locator", "_loaded_at")
 
 
@@ -30,6 +32,10 @@ class SourceContractError(ValueError):
 
     def __init__(self, file: str, rule: str, *, row: int | str | None = None, column: str | None = None,
                  value: object = None):
+        # A CPR number can sit in any field of a broken row (a cpr and a date swapped): the
+        # offending value is masked here, so no reader can put one in a message or a log.
+        column = None if column is None else mask_cpr(str(column))
+        value = None if value is None else mask_cpr(str(value))
         self.file, self.rule, self.row, self.column, self.value = file, rule, row, column, value
         where = [file]
         if row is not None:
@@ -114,8 +120,9 @@ def _column_at(data: bytes, offset: int, delimiter: str | None) -> str | None:
     return fields[index].strip() if index < len(fields) else None
 
 
-def check_columns(name: str, found: Sequence[str], expected: Sequence[str], *, row: int = 1) -> None:
-    """The header must hold exactly the contract's columns (order free)."""
+def check_columns(name: str, found: Sequence[str], expected: Sequence[str], *, row: int | None = 1) -> None:
+    """The header must hold exactly the contract's columns (order free). ``row``: the
+    header's line; None for a file whose columns are its schema, not a row (Parquet)."""
     found_clean = [c.strip() for c in found]
     for column in expected:
         if column not in found_clean:

@@ -88,12 +88,74 @@ BROKEN_MARTS = [
     ("dim_boligomraade__reconciliation",
      "delete from marts.dim_boligomraade where area_id = (select max(area_id) from marts.dim_boligomraade)",
      ["reconciliation 'register'", "the mart has one row for every area of the register"]),
+    ("fct_omraade_aar",
+     "update marts.fct_omraade_aar set voter_turnout_pct = 55.5 where area_year_key = "
+     "(select min(area_year_key) from marts.fct_omraade_aar where voter_turnout_pct_suppressed)",
+     ["area_year_key '", "column 'suppressed_values_are_null'", "a value flagged suppressed is NULL, never a number"]),
+    ("fct_omraade_aar__reconciliation",
+     "delete from marts.fct_omraade_aar where area_year_key = (select max(area_year_key) from marts.fct_omraade_aar)",
+     ["reconciliation 'fct_omraade_aar'",
+      "the mart has a row for every area of the register and every year 2008-2025"]),
+    ("fct_omraade_pulje",
+     "update marts.fct_omraade_pulje set residents_at_start = 3 "
+     "where area_round_key = (select min(area_round_key) from marts.fct_omraade_pulje)",
+     ["area_round_key '", "column 'residents_at_start'", "no count of residents from 1 to 4 is published"]),
+    ("fct_omraade_pulje__reconciliation",
+     "update marts.fct_omraade_pulje set grant_lbf_dkk = grant_lbf_dkk + 0.01 where area_round_key = "
+     "(select min(area_round_key) from marts.fct_omraade_pulje where funding_round = '2015-18')",
+     ["funding_round '2015-18'", "the areas' shares of LBF's grants add up to the round's grants exactly"]),
+    ("rpt_omraade_listekontrol",
+     "update intermediate.int_area_lists__rules set computed_category = null where area_id || list_year = "
+     "(select min(area_id || list_year) from intermediate.int_area_lists__rules where published_category is not null)",
+     ["area_year '", "every area-year whose published and computed categories differ is in the list check"]),
+    ("rpt_omraade_did",
+     "update reports.rpt_omraade_did set did_estimate = did_estimate + 1 "
+     "where did_key = (select min(did_key) from reports.rpt_omraade_did)",
+     ["did_key '", "the estimate is the funded areas' mean change minus the comparison areas'"]),
+    ("rpt_omraade_did_areas",
+     "update reports.rpt_omraade_did_areas set pre_years = 0 "
+     "where did_area_key = (select min(did_area_key) from reports.rpt_omraade_did_areas)",
+     ["did_area_key '", "column 'pre_years'", "an area has a value in the pre-period"]),
+    ("rpt_omraade_trend",
+     "update reports.rpt_omraade_trend set period = 'post' "
+     "where trend_key = (select min(trend_key) from reports.rpt_omraade_trend where period = 'pre')",
+     ["trend_key '", "the period of a year is the one rpt_omraade_did uses for the round"]),
     ("int_area_lists__resolved",
      "update intermediate.int_area_lists__resolved set matching_areas = 0, area_id = null, resolution = 'unresolved' "
      "where source_file || source_locator = "
      "(select min(source_file || source_locator) from intermediate.int_area_lists__resolved)",
      ["lister/liste_", "list_year/list_area_name '", "no area of that name in the kommune",
       "every list name resolves to exactly one area"]),
+    ("int_area_lists__resolved",
+     "update intermediate.int_area_lists__resolved set matching_areas = 2 where list_area_name = "
+     "(select min(list_area_name) from intermediate.int_area_lists__resolved)",
+     ["lister/liste_", "2 areas of that name in the kommune",
+      "every list name resolves to exactly one area"]),
+    ("fct_deltagelse",
+     "update marts.fct_deltagelse set has_leisure_job_h0 = 2 where episode_key = "
+     "(select min(episode_key) from marts.fct_deltagelse where has_leisure_job_h0 is not null)",
+     ["deltagere/", "episode_key '", "column 'has_leisure_job_h0'", "has_leisure_job at horizon 0 is 0 or 1"]),
+    ("fct_deltagelse__reconciliation",
+     "delete from marts.fct_deltagelse where episode_key = "
+     "(select min(episode_key) from marts.fct_deltagelse where activity_code = 'fritidsjob')",
+     ["activity_code 'fritidsjob'", "the mart has one row per registered episode"]),
+    ("rpt_aktivitet_effekter",
+     "update reports.rpt_aktivitet_effekter set treated_n = 3 "
+     "where activity_code = 'fritidsjob' and outcome = 'fritidsjob' and horizon = 0 and subgroup = 'all'",
+     ["effect_key 'fritidsjob/fritidsjob/0/all'", "column 'treated_n'",
+      "treated_n is never a count from 1 to 4 (suppressed instead)"]),
+    ("rpt_aktivitet_effekter__reconciliation",
+     "update reports.rpt_aktivitet_effekter set treated_n = treated_n - 10 "
+     "where activity_code = 'netvaerksmoedre' and outcome = 'i_uddannelse' and horizon = 2 and subgroup = 'all'",
+     ["effect_key 'netvaerksmoedre/2'", "matched plus unmatched treated equal the eligible participants"]),
+    ("rpt_participant_profile",
+     "update reports.rpt_participant_profile set n_episodes = 2 "
+     "where activity_code = 'lektiecafe' and dimension = 'gender' and category = 'K'",
+     ["profile_key 'lektiecafe/gender/K'", "n_episodes is never a count from 1 to 4 (suppressed instead)"]),
+    ("rpt_participant_profile__reconciliation",
+     "update reports.rpt_participant_profile set n_episodes = n_episodes + 5 "
+     "where activity_code = 'fritidsjob' and dimension = 'total'",
+     ["dimension_key 'fritidsjob/total'", "every dimension of every activity adds up to the episodes"]),
 ]
 
 

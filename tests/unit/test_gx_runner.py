@@ -89,3 +89,18 @@ def test_mart_rows_are_named_by_their_key_and_column_pairs_by_both_columns(suite
         in result.message()
     assert result.as_metadata()["failing_rows"] == [
         {"rule": "ends after it starts", "column": "end, start", "plan_id": "p2", "end": 3, "start": 5}]
+
+
+def test_a_compound_key_with_a_date_gives_serialisable_check_metadata(suite_dir):
+    import datetime as dt
+
+    from dagster_project.quality.metadata import gate_metadata
+
+    _write(suite_dir, [{"type": "expect_compound_columns_to_be_unique",
+                        "kwargs": {"column_list": ["code", "start"]}, "meta": {"rule": "one row per code and start"}}])
+    frame = _frame().assign(code=[101, 101, 147], start=[dt.date(2013, 3, 1)] * 3)
+    result = gx_runner.validate_frame(frame, "demo", subject="x.csv")
+    assert not result.success and not result.errored
+    assert "line 2, line 3" in result.message() and "'2013-03-01'" in result.message()
+    metadata = gate_metadata(result, None)  # raised DagsterInvalidMetadata for a date
+    assert {"code": 101, "start": "2013-03-01"} in metadata["failing_values"].value["code, start: one row per code and start"]

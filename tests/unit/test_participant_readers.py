@@ -53,6 +53,16 @@ def test_a_bad_date_names_line_and_column(tmp_path):
     assert (err.value.row, err.value.column, err.value.rule) == (2, "startdato", "date as yyyy-mm-dd")
 
 
+def test_a_cpr_number_in_another_field_is_masked_in_the_error(tmp_path):
+    # cpr and slutdato swapped: the date parser meets the number first.
+    rows = [(ROWS[0][4],) + ROWS[0][1:4] + (ROWS[0][0],) + ROWS[0][5:]]
+    with pytest.raises(SourceContractError) as err:
+        read_registrations(write_registrations(tmp_path, "2011-14", 2013, rows), tmp_path)
+    assert (err.value.row, err.value.column, err.value.value) == (2, "slutdato", MASK)
+    shown = str(err.value) + str(err.value.as_metadata())
+    assert "610198-1234" not in shown and "6101981234" not in shown
+
+
 def test_partition_keys_follow_the_files():
     assert partition_key("deltagere/2011-14/registreringer_2013.csv") == "2011-14_2013"
     assert registration_file("2019-26_2021") == "deltagere/2019-26/registreringer_2021.csv"

@@ -1,4 +1,8 @@
--- One row per almene boligområde in the register, with its funding history.
+-- One row per almene boligområde in the register: where it is, what it holds, its
+-- residents, its funding history and its years on the government lists.
+{%- set categories = {'ghettoområde': 'ghettoomraade', 'hårdt ghettoområde': 'haardt_ghettoomraade',
+                      'udsat boligområde': 'udsat_boligomraade', 'parallelsamfund': 'parallelsamfund',
+                      'omdannelsesområde': 'omdannelsesomraade', 'forebyggelsesområde': 'forebyggelsesomraade'} %}
 with estates as (
     select
         area_id,
@@ -20,6 +24,44 @@ funding as (
         bool_or(funding_round = '2019-26') as funded_2019_26
     from {{ ref('int_lbf__plan_estates') }}
     group by area_id
+),
+
+grants as (
+    select
+        area_id,
+        sum(grant_lbf_ore) as grant_lbf_ore,
+        sum(grant_lbf_ore + cofinancing_municipality_ore + cofinancing_housing_org_ore) as total_budget_ore
+    from {{ ref('int_area_plan_grants') }}
+    group by area_id
+),
+
+latest_residents as (
+    -- Residents on 1 January of the latest year with indicators (S4).
+    select area_id, year as residents_year, residents
+    from {{ ref('int_area_indicators__official') }}
+    qualify row_number() over (partition by area_id order by year desc) = 1
+),
+
+lists as (
+    select
+        area_id,
+        {%- for category, column in categories.items() %}
+        count(*) filter (where list_category = '{{ category }}') as years_{{ column }},
+        {%- endfor %}
+        count(*) as years_on_list,
+        min(list_year) as first_list_year,
+        max(list_year) as last_list_year
+    from {{ ref('int_area_lists__resolved') }}
+    where area_id is not null
+    group by area_id
+),
+
+latest_list as (
+    -- The category on the latest list delivered; NULL when the area is not on it.
+    select listed.area_id, listed.list_category
+    from {{ ref('int_area_lists__resolved') }} as listed
+    where listed.area_id is not null
+        and listed.list_year = (select max(list_year) from {{ ref('int_area_lists__years') }})
 )
 
 select
@@ -37,7 +79,20 @@ select
     coalesce(funding.n_plans, 0) as n_plans,
     coalesce(funding.funded_2011_14, false) as funded_2011_14,
     coalesce(funding.funded_2015_18, false) as funded_2015_18,
-    coalesce(funding.funded_2019_26, false) as funded_2019_26
+    coalesce(funding.funded_2019_26, false) as funded_2019_26,
+    {{ ore_to_dkk('coalesce(grants.grant_lbf_ore, 0)') }} as grant_lbf_dkk,
+    {{ ore_to_dkk('coalesce(grants.total_budget_ore, 0)') }} as total_budget_dkk,
+    -- A count of persons from 1 to 4 is never published.
+    cast(case when latest_residents.residents between 1 and 4 then null else latest_residents.residents end
+        as integer) as residents,
+    latest_residents.residents_year,
+    {%- for column in categories.values() %}
+    coalesce(lists.years_{{ column }}, 0) as years_{{ column }},
+    {%- endfor %}
+    coalesce(lists.years_on_list, 0) as years_on_list,
+    lists.first_list_year,
+    lists.last_list_year,
+    latest_list.list_category as latest_list_category
 from {{ ref('stg_register__areas') }} as areas
 left join {{ ref('ref_municipalities') }} as municipalities
     on areas.municipality_code = municipalities.municipality_code
@@ -45,3 +100,11 @@ left join estates
     on areas.area_id = estates.area_id
 left join funding
     on areas.area_id = funding.area_id
+left join grants
+    on areas.area_id = grants.area_id
+left join latest_residents
+    on areas.area_id = latest_residents.area_id
+left join lists
+    on areas.area_id = lists.area_id
+left join latest_list
+    on areas.area_id = latest_list.area_id

@@ -1,0 +1,52 @@
+"""The forest plot asset: drawn after every publish from the published effects."""
+
+import base64
+
+import dagster as dg
+
+from dagster_project.catalog import pii_tags
+from dagster_project.publish.warehouse import MARTS_DB, current_version
+from dagster_project.reports.forest_plot import draw, read_primary_effects, with_truth
+from dagster_project.reports.truth import true_effects, truth_file
+from dagster_project.resources import WarehouseResource
+from dagster_project.sources.ingest import OWNERS
+
+FIGURE = "figures/aktivitet_effekter_forest.png"
+TRUTH_LABEL = "true effect on the treated (validation: generator's truth)"
+
+
+@dg.asset(
+    deps=["published_warehouse"],
+    group_name="publish",
+    kinds={"python", "matplotlib"},
+    owners=OWNERS,
+    tags={"layer": "publish", **pii_tags(False)},
+    description=(
+        "Forest plot of the activities' effects on their primary outcome in the participation year and one "
+        "and two years after: the naive comparison and the matched estimate (coarsened exact matching, ATT) "
+        "with 95 % intervals, read from rpt_aktivitet_effekter in the published marts.duckdb. Where the "
+        "generator's truth exists (the embedded default only) the true effect on the treated is drawn beside "
+        "them as validation. A PNG under the warehouse directory (figures/); docs/effects.md explains it."
+    ),
+)
+def effects_forest_plot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    settings = warehouse.settings()
+    version = current_version(settings.warehouse_dir)
+    effects = read_primary_effects(settings.warehouse_dir / MARTS_DB)
+    truth = true_effects(settings.truth_dir)
+    plotted = with_truth(effects, truth)
+    path = draw(plotted, settings.warehouse_dir / FIGURE,
+                title=f"Effects of the activities on their primary outcome (published version {version})",
+                truth_label=TRUTH_LABEL if truth is not None else None)
+    image = base64.b64encode(path.read_bytes()).decode("ascii")
+    context.log.info(f"forest plot of {len(effects)} rows written to {path}")
+    return dg.MaterializeResult(metadata={
+        "plot": dg.MetadataValue.md(f"![forest plot of the activities' effects](data:image/png;base64,{image})"),
+        "path": dg.MetadataValue.path(str(path)),
+        "published_version": version or "(none)",
+        "rows": len(effects),
+        "suppressed_rows": int(effects["is_suppressed"].sum()),
+        "truth": (dg.MetadataValue.path(str(truth_file(settings.truth_dir))) if truth is not None
+                  else "none: real data have no truth"),
+        "docs": dg.MetadataValue.path("docs/effects.md"),
+    })
