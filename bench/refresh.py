@@ -2,7 +2,7 @@
 
     uv run python bench/refresh.py                          # scales 0.1, 0.3 and 1.0; writes BENCHMARKS.md
     uv run python bench/refresh.py --scales 0.05 --data-root /tmp/bench --output /tmp/BENCH.md --plot /tmp/b.png
-    uv run python bench/refresh.py --render bench/results/benchmark.json   # BENCHMARKS.md again from the figures
+    uv run python bench/refresh.py --render bench/measured/benchmark.json   # BENCHMARKS.md again from the figures
 
 For each scale, in a fresh data directory and each in a fresh child process
 (``bench/sources.py`` runs them and measures wall time and peak RSS):
@@ -31,8 +31,8 @@ For each scale, in a fresh data directory and each in a fresh child process
    file; the daemon's polling interval is not counted). Then, for comparison under the
    same load, a ``refresh_warehouse`` run of everything (not counted in the incremental).
 
-Results go to ``<data-root>/results.json`` (and ``bench/results/benchmark.json`` when
-writing the repository's BENCHMARKS.md), BENCHMARKS.md and a plot of time against scale.
+The figures go to ``bench/measured/benchmark.json`` (beside ``--output`` for another
+output), then BENCHMARKS.md and a plot of time against scale are written from them.
 """
 
 from __future__ import annotations
@@ -770,7 +770,7 @@ def render(results: dict[str, Any], plot: Path, command: str) -> str:
     add("What a refresh of the warehouse costs, how it grows with the size of the data, and how close the "
         "orchestration (Dagster, dbt, Great Expectations) comes to what DuckDB alone does with the same SQL. "
         "Every figure below was measured by `bench/refresh.py` (issue 7) and written into this file by it; "
-        "the raw figures are in `bench/results/benchmark.json`.\n")
+        "the raw figures are in `bench/measured/benchmark.json`.\n")
     add("Reproduce (about " + f"{sum(r['stages']['refresh']['wall_seconds'] + r['stages']['generate']['wall_seconds'] + r['stages']['floor']['wall_seconds'] + r['stages']['incremental']['wall_seconds'] for r in runs) / 60:.0f}"
         " minutes on this machine):\n")
     add(f"```bash\n{command}\n```\n")
@@ -963,7 +963,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", help=argparse.SUPPRESS)
     parser.add_argument("--output", default=str(REPO_ROOT / "BENCHMARKS.md"))
     parser.add_argument("--plot", default=str(REPO_ROOT / "docs" / "images" / "benchmark.png"))
-    parser.add_argument("--results", help="where to keep the figures (default: bench/results/benchmark.json when "
+    parser.add_argument("--results", help="where to keep the figures (default: bench/measured/benchmark.json when "
                                           "writing the repository's BENCHMARKS.md, else beside --output)")
     parser.add_argument("--render", metavar="RESULTS_JSON", help="only write BENCHMARKS.md and the plot from figures")
     args = parser.parse_args(argv)
