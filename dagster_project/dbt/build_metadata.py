@@ -232,10 +232,14 @@ def column_lineage(
     by_table = {p.table: p for p in parents}
     optimized = optimize(tree, schema=schema, dialect=DIALECT).sql(dialect=DIALECT)
     built_columns = catalog.columns.get(_table_name(props["relation_name"]), {})
+    # Every output column in one pass: sqlglot then qualifies the query once and shares the
+    # work between columns (one call per column took 9 s for a 50-column model at scale 1.0).
+    graphs = lineage(column=None, sql=optimized, schema=schema, dialect=DIALECT)
     deps: dict[str, list[dg.TableColumnDep]] = {}
     for column in built_columns:
         found: set[tuple[dg.AssetKey, str]] = set()
-        for node in lineage(column=column, sql=optimized, schema=schema, dialect=DIALECT).walk():
+        graph = graphs.get(column) or lineage(column=column, sql=optimized, schema=schema, dialect=DIALECT)
+        for node in graph.walk():
             if node.downstream:
                 continue
             table = node.expression.find(exp.Table)
