@@ -60,7 +60,7 @@ rollback: install  ## make the previous published version current (TO=<version> 
 data-docs: install  ## rebuild the Great Expectations Data Docs and print where they are
 	@$(UV) run --frozen python -m dagster_project data-docs --rebuild
 
-bench: install  ## benchmark full and incremental refreshes at scales 0.1, 0.3, 1.0 against the floor (BENCHMARKS.md; about 40 min)
+bench: install  ## benchmark full and incremental refreshes at scales 0.1, 0.3, 1.0 against the floor (BENCHMARKS.md; about 20 min)
 	@$(UV) run --frozen python bench/refresh.py
 
 clean:  ## remove generated data, dbt artifacts and the environment
