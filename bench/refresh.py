@@ -771,8 +771,9 @@ def render(results: dict[str, Any], plot: Path, command: str) -> str:
         "orchestration (Dagster, dbt, Great Expectations) comes to what DuckDB alone does with the same SQL. "
         "Every figure below was measured by `bench/refresh.py` (issue 7) and written into this file by it; "
         "the raw figures are in `bench/measured/benchmark.json`.\n")
-    add("Reproduce (about " + f"{sum(r['stages']['refresh']['wall_seconds'] + r['stages']['generate']['wall_seconds'] + r['stages']['floor']['wall_seconds'] + r['stages']['incremental']['wall_seconds'] for r in runs) / 60:.0f}"
-        " minutes on this machine):\n")
+    minutes = sum(r["stages"][s]["wall_seconds"] for r in runs
+                  for s in ("generate", "refresh", "floor", "incremental")) / 60
+    add(f"Reproduce (about {minutes:.0f} minutes on this machine):\n")
     add(f"```bash\n{command}\n```\n")
     add("## Machine\n")
     add("| | |\n|---|---|")
