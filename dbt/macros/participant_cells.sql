@@ -58,3 +58,14 @@
 {% macro effect_horizons() -%}
     {{ return([0, 1, 2]) }}
 {%- endmacro %}
+
+{#- The baseline cell of an activity's primary outcome (ref_activities.primary_outcome),
+    from a relation of int_participant__person_years: one mapping for the participants'
+    episodes and the matching pool, so the two can never stratify differently. -#}
+{% macro baseline_cell(primary_outcome, person_years) -%}
+    case {{ primary_outcome }}
+        {%- for outcome in ['fritidsjob', 'i_uddannelse', 'beskaeftiget', 'afgangseksamen', 'skolefravaer_pct'] %}
+        when '{{ outcome }}' then {{ person_years }}.baseline_{{ outcome }}
+        {%- endfor %}
+    end
+{%- endmacro %}

@@ -39,13 +39,7 @@ select
     person_years.age,
     person_years.age_band,
     person_years.origin_group,
-    case activities.primary_outcome
-        when 'fritidsjob' then person_years.baseline_fritidsjob
-        when 'i_uddannelse' then person_years.baseline_i_uddannelse
-        when 'beskaeftiget' then person_years.baseline_beskaeftiget
-        when 'afgangseksamen' then person_years.baseline_afgangseksamen
-        when 'skolefravaer_pct' then person_years.baseline_skolefravaer_pct
-    end as baseline,
+    {{ baseline_cell('activities.primary_outcome', 'person_years') }} as baseline,
     person_years.parents_employed,
     case
         when person_years.person_key is null then 'not_in_panel'
