@@ -40,7 +40,7 @@ RAW_ESTATES = "raw_register_estates:expectation_suite"
 RAW_LISTS = "raw_area_lists:expectation_suite"
 RAW_INDICATORS = "raw_area_indicators:expectation_suite"
 RAW_REGISTRATIONS = "raw_participant_registrations:expectation_suite"
-LIST_NAMES_RESOLVE = "int_area_lists__resolved:gx_area_list_names_resolve"
+LIST_NAMES_RESOLVE = "int_area__lists_resolved:gx_area_list_names_resolve"
 
 # An erstatningspersonnummer (day of month + 60): CPR-shaped, never a real person's.
 FAKE_CPR = "610185-1234"

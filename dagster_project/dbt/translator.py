@@ -63,7 +63,7 @@ def meta_of(dbt_resource_props: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def describe_test(test: Mapping[str, Any], blocking: bool) -> str:
-    """'dbt test unique on column plan_id (models/marts/area/_area__models.yml)', and what failing does."""
+    """'dbt test unique on column plan_id (models/marts/area/_marts_area__models.yml)', and what failing does."""
     metadata = test.get("test_metadata") or {}
     kwargs = {k: v for k, v in (metadata.get("kwargs") or {}).items() if k not in ("model", "column_name")}
     subject = f"on column {test['column_name']}" if test.get("column_name") else "on the model"

@@ -59,7 +59,7 @@ def _checks_of_run(context: dg.AssetExecutionContext) -> list[dict]:
 
 def gated_assets() -> list[str]:
     """Assets with a blocking mart-style suite that are not published themselves (such as
-    int_area_lists__resolved): publishing depends on them, so that their gate, too, stops
+    int_area__lists_resolved): publishing depends on them, so that their gate, too, stops
     the publish when it fails."""
     published = {t.name for t in PUBLISHED_TABLES}
     return sorted({s["meta"]["dagster"]["asset"] for s in mart_suites()} - published)

@@ -30,7 +30,7 @@ def disagreements(build_db: Path) -> tuple[list[dict], dict[str, int]]:
         rows = con.sql(f"select {', '.join(COLUMNS)} from reports.{REPORT} "
                        "order by list_year, area_id, criterion").fetchall()
         years, area_years = con.sql(
-            "select count(distinct list_year), count(*) from intermediate.int_area_lists__rules "
+            "select count(distinct list_year), count(*) from intermediate.int_area__lists_rules "
             "where list_delivered").fetchone()
     return [dict(zip(COLUMNS, row, strict=True)) for row in rows], {"list_years": years, "area_years": area_years}
 

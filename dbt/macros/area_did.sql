@@ -56,7 +56,7 @@
     ),
 
     funded as (
-        select distinct funding_round, area_id from {{ ref('int_area_plan_grants') }}
+        select distinct funding_round, area_id from {{ ref('int_area__plan_grants') }}
     )
 
     select periods.*, areas.area_id, area_groups.area_group

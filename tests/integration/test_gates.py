@@ -105,8 +105,8 @@ BROKEN_MARTS = [
      "(select min(area_round_key) from marts.fct_omraade_pulje where funding_round = '2015-18')",
      ["funding_round '2015-18'", "the areas' shares of LBF's grants add up to the round's grants exactly"]),
     ("rpt_omraade_listekontrol",
-     "update intermediate.int_area_lists__rules set computed_category = null where area_id || list_year = "
-     "(select min(area_id || list_year) from intermediate.int_area_lists__rules where published_category is not null)",
+     "update intermediate.int_area__lists_rules set computed_category = null where area_id || list_year = "
+     "(select min(area_id || list_year) from intermediate.int_area__lists_rules where published_category is not null)",
      ["area_year '", "every area-year whose published and computed categories differ is in the list check"]),
     ("rpt_omraade_did",
      "update reports.rpt_omraade_did set did_estimate = did_estimate + 1 "
@@ -120,15 +120,15 @@ BROKEN_MARTS = [
      "update reports.rpt_omraade_trend set period = 'post' "
      "where trend_key = (select min(trend_key) from reports.rpt_omraade_trend where period = 'pre')",
      ["trend_key '", "the period of a year is the one rpt_omraade_did uses for the round"]),
-    ("int_area_lists__resolved",
-     "update intermediate.int_area_lists__resolved set matching_areas = 0, area_id = null, resolution = 'unresolved' "
+    ("int_area__lists_resolved",
+     "update intermediate.int_area__lists_resolved set matching_areas = 0, area_id = null, resolution = 'unresolved' "
      "where source_file || source_locator = "
-     "(select min(source_file || source_locator) from intermediate.int_area_lists__resolved)",
+     "(select min(source_file || source_locator) from intermediate.int_area__lists_resolved)",
      ["lister/liste_", "list_year/list_area_name '", "no area of that name in the kommune",
       "every list name resolves to exactly one area"]),
-    ("int_area_lists__resolved",
-     "update intermediate.int_area_lists__resolved set matching_areas = 2 where list_area_name = "
-     "(select min(list_area_name) from intermediate.int_area_lists__resolved)",
+    ("int_area__lists_resolved",
+     "update intermediate.int_area__lists_resolved set matching_areas = 2 where list_area_name = "
+     "(select min(list_area_name) from intermediate.int_area__lists_resolved)",
      ["lister/liste_", "2 areas of that name in the kommune",
       "every list name resolves to exactly one area"]),
     ("fct_deltagelse",

@@ -27,7 +27,7 @@ def _listed_area_at_the_threshold(build_db):
     with duckdb.connect(str(build_db), read_only=True) as con:
         row = con.sql(
             "select area_id, list_year, published_category, official_meets_work, official_meets_education, "
-            "official_meets_income, official_meets_crime from intermediate.int_area_lists__rules "
+            "official_meets_income, official_meets_crime from intermediate.int_area__lists_rules "
             "where published_category is not null and list_year >= 2018 and official_criteria_met = 2 "
             "order by list_year, area_id limit 1").fetchone()
     assert row is not None, "the small world has no listed area at the threshold"

@@ -83,7 +83,7 @@ def test_definitions_load_in_dagster_with_the_monthly_schedule(defs):
     assert schedule.cron_schedule == "0 4 1 * *"
     assert schedule.execution_timezone == "Europe/Copenhagen"
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert {"raw_lbf_grants", "stg_lbf__grants_2015_18", "int_lbf__budget_lines", "fct_bevilling",
+    assert {"raw_lbf_grants", "stg_lbf__grants", "int_lbf__budget_lines", "fct_bevilling",
             "dim_helhedsplan", "dim_boligomraade", "published_warehouse"} <= keys
 
 

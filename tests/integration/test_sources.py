@@ -62,7 +62,7 @@ def test_staging_models_read_every_source(refreshed, session_env):
             "stg_panel__person_years", "stg_statbank__folk1a")}
         suppressed = con.sql("select count(*), count(value) from staging.stg_indicators__area_indicators "
                              "where is_suppressed").fetchone()
-        resolved = con.sql("select count(*), count(area_id) from intermediate.int_area_lists__resolved").fetchone()
+        resolved = con.sql("select count(*), count(area_id) from intermediate.int_area__lists_resolved").fetchone()
         orphans = con.sql("select count(*) from staging.stg_participants__registrations r "
                           "anti join staging.stg_panel__person_years p using (person_key)").fetchone()[0]
     assert all(counts.values()), counts
@@ -172,7 +172,7 @@ def test_unresolved_and_ambiguous_list_names_fail_with_name_file_and_line(refres
     result = defs.resolve_job_def("refresh_warehouse").execute_in_process(instance=instance, raise_on_error=False)
     assert not result.success
     message = failure_message(result)
-    assert "int_area_lists__resolved:gx_area_list_names_resolve" in message
+    assert "int_area__lists_resolved:gx_area_list_names_resolve" in message
     assert (f"'Ukendtparken' ({fields[1]}, lister/liste_{year}.csv line {line}): "
             "no area of that name in the kommune") in message
     assert (f"'{ambiguous_name}' ({ambiguous_kommune}, {ambiguous_path.relative_to(landing).as_posix()} "
@@ -210,7 +210,7 @@ def test_a_malformed_cpr_fails_its_partition_masked_everywhere(refreshed, defs, 
 def test_definitions_hold_every_raw_asset_its_job_and_the_sensors(defs):
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert set(NEW_ASSETS) <= keys
-    assert {"stg_lists__area_lists", "int_area_lists__resolved", "stg_panel__person_years"} <= keys
+    assert {"stg_lists__area_lists", "int_area__lists_resolved", "stg_panel__person_years"} <= keys
     for job in ("ingest_area_lists", "ingest_area_indicators", "ingest_participant_registrations",
                 "ingest_person_years"):
         assert defs.resolve_job_def(job).partitions_def is not None

@@ -1,4 +1,4 @@
-"""The list rules in SQL (int_area_lists__rules) and the list check (rpt_omraade_listekontrol),
+"""The list rules in SQL (int_area__lists_rules) and the list check (rpt_omraade_listekontrol),
 run by dbt on a synthetic world of a few hundred areas with values around every threshold.
 
 The SQL is written from docs/list_rules.md, independently of the generator; here the two
@@ -23,7 +23,7 @@ from dagster_project.settings import DBT_PROJECT_DIR
 
 YEARS = range(2010, 2026)
 N_AREAS = 400
-# S4 code -> (column of int_area_indicators__official, decimals), as the dbt macro area_indicators
+# S4 code -> (column of int_area__indicators_official, decimals), as the dbt macro area_indicators
 COLUMNS = {
     "BEBOERE": ("residents", 0), "UDEN_ARB_UDD_PCT": ("outside_work_education_pct", 1),
     "DOEMTE_PCT": ("convicted_pct", 1), "DOEMTE_RATIO": ("convicted_ratio_to_national", 2),
@@ -121,28 +121,28 @@ def checked(tmp_path_factory):
               **{k: x for code, (column, _) in COLUMNS.items()
                  for k, x in ((column, _value(v[code], code)), (f"{column}_suppressed", v[code] == SUPPRESSED))}}
              for (a, y), v in official.items()]).astype({c: "float64" for c, _ in COLUMNS.values()})
-        con.execute("create table intermediate.int_area_indicators__official as "
+        con.execute("create table intermediate.int_area__indicators_official as "
                     "select * replace (year::integer as year) from indicators")
         lists = pd.DataFrame(
             [{"area_id": f"A{a:03d}", "list_year": y, "list_category": row["category"],
               **{COLUMNS[code][0]: _value(row[code], code) for code in LIST_COLUMNS}}
              for (a, y), row in published.items()])
-        con.execute("create table intermediate.int_area_lists__resolved as select * replace "
+        con.execute("create table intermediate.int_area__lists_resolved as select * replace "
                     "(list_year::integer as list_year, residents::integer as residents) from lists")
-        con.execute("create table intermediate.int_area_lists__years as "
+        con.execute("create table intermediate.int_area__list_years as "
                     "select range::integer as list_year, 'liste_' || range || '.parquet' as raw_file from range(2010, 2026)")
         con.execute("create table marts.dim_boligomraade as select 'A' || lpad(range::varchar, 3, '0') as area_id, "
                     "'Område ' || range as area_name, 'København' as municipality_name from range(?)", [N_AREAS])
     env = {**os.environ, "BOLIGSOCIAL_BUILD_DB": str(database), "BOLIGSOCIAL_RAW_DIR": str(root / "raw")}
     result = subprocess.run(
-        [dbt_executable(), "run", "--select", "int_area_lists__rules", "rpt_omraade_listekontrol",
+        [dbt_executable(), "run", "--select", "int_area__lists_rules", "rpt_omraade_listekontrol",
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
          "--target-path", str(root / "target"), "--log-path", str(root / "logs")],
         env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
     with duckdb.connect(str(database), read_only=True) as con:
         rules = {(int(r[0][1:]), r[1]): r[2] for r in con.sql(
-            "select area_id, list_year, computed_category from intermediate.int_area_lists__rules").fetchall()}
+            "select area_id, list_year, computed_category from intermediate.int_area__lists_rules").fetchall()}
         report = con.sql("select * from reports.rpt_omraade_listekontrol").df()
     return categories, expected, rules, report
 

@@ -34,7 +34,7 @@ def raw_area_lists_inputs(settings: Settings, year: str):
         "The government's list of udsatte boligområder of 1 December each year (2010-2025), one "
         "partition per list year: every listed area by name and kommune, its criteria and its "
         "category (ghettoområde, udsat boligområde, parallelsamfund, ...). Names are resolved to "
-        "areas in dbt (int_area_lists__resolved), gated there."
+        "areas in dbt (int_area__lists_resolved), gated there."
     ),
     metadata={"landing_files": FILE_PATTERN.format(year="<YYYY>")},
 )

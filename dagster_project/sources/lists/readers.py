@@ -3,7 +3,7 @@
 ``lister/liste_<YYYY>.csv``: UTF-8 with a byte order mark, ';', decimal comma, one row per
 listed area with its most specific category (docs/source_contracts.md). Areas are named,
 not numbered: the name is resolved to a boligområde in dbt
-(``int_area_lists__resolved``), where the alias seed and the register are.
+(``int_area__lists_resolved``), where the alias seed and the register are.
 
 The raw shape keeps the provider's columns under identifier-safe names (transliterated,
 as they read in Danish) plus the list's year; dbt staging names them in English.

@@ -6,7 +6,8 @@ with plans_2011_14 as (
     select
         *,
         string_split(focus_areas, '|') as focus_area_list
-    from {{ ref('stg_lbf__grants_2011_14') }}
+    from {{ ref('stg_lbf__grants') }}
+    where funding_round = '2011-14'
 ),
 
 exploded_2011_14 as (
@@ -45,7 +46,6 @@ lines_2011_14 as (
 ),
 
 lines_later_rounds as (
-    {% for model in ['stg_lbf__grants_2015_18', 'stg_lbf__grants_2019_26'] %}
     select
         funding_round,
         plan_id,
@@ -53,7 +53,7 @@ lines_later_rounds as (
         housing_organisations,
         municipality_code,
         estate_ids,
-        focus_area_name,
+        focus_areas as focus_area_name,
         'focus_area' as budget_scope,
         false as is_allocated,
         grant_lbf_ore,
@@ -64,9 +64,8 @@ lines_later_rounds as (
         source_file,
         source_sha256,
         source_locator
-    from {{ ref(model) }}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    from {{ ref('stg_lbf__grants') }}
+    where funding_round <> '2011-14'
 ),
 
 unioned as (

@@ -31,14 +31,14 @@ grants as (
         area_id,
         sum(grant_lbf_ore) as grant_lbf_ore,
         sum(grant_lbf_ore + cofinancing_municipality_ore + cofinancing_housing_org_ore) as total_budget_ore
-    from {{ ref('int_area_plan_grants') }}
+    from {{ ref('int_area__plan_grants') }}
     group by area_id
 ),
 
 latest_residents as (
     -- Residents on 1 January of the latest year with indicators (S4).
     select area_id, year as residents_year, residents
-    from {{ ref('int_area_indicators__official') }}
+    from {{ ref('int_area__indicators_official') }}
     qualify row_number() over (partition by area_id order by year desc) = 1
 ),
 
@@ -51,7 +51,7 @@ lists as (
         count(*) as years_on_list,
         min(list_year) as first_list_year,
         max(list_year) as last_list_year
-    from {{ ref('int_area_lists__resolved') }}
+    from {{ ref('int_area__lists_resolved') }}
     where area_id is not null
     group by area_id
 ),
@@ -59,9 +59,9 @@ lists as (
 latest_list as (
     -- The category on the latest list delivered; NULL when the area is not on it.
     select listed.area_id, listed.list_category
-    from {{ ref('int_area_lists__resolved') }} as listed
+    from {{ ref('int_area__lists_resolved') }} as listed
     where listed.area_id is not null
-        and listed.list_year = (select max(list_year) from {{ ref('int_area_lists__years') }})
+        and listed.list_year = (select max(list_year) from {{ ref('int_area__list_years') }})
 )
 
 select

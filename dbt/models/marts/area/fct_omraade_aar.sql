@@ -36,7 +36,7 @@ active as (
         bool_or(funding_round = '2019-26') as active_2019_26,
         sum(grant_lbf_ore) as grant_lbf_ore,
         sum(total_budget_ore) as total_budget_ore
-    from {{ ref('int_area_plan_years') }}
+    from {{ ref('int_area__plan_years') }}
     group by area_id, year
 ),
 
@@ -47,7 +47,7 @@ residents as (
         -- A count of persons from 1 to 4 is never published.
         case when official.residents between 1 and 4 then null else official.residents end as residents,
         official.residents_suppressed or official.residents between 1 and 4 as residents_suppressed
-    from {{ ref('int_area_indicators__official') }} as official
+    from {{ ref('int_area__indicators_official') }} as official
 )
 
 select
@@ -94,19 +94,19 @@ select
         then {{ ore_to_dkk('round(coalesce(active.grant_lbf_ore, 0) / residents.residents)') }}
     end as lbf_grant_per_resident_dkk
 from spine
-left join {{ ref('int_area_indicators__official') }} as official
+left join {{ ref('int_area__indicators_official') }} as official
     on spine.area_id = official.area_id and spine.year = official.year
 left join residents
     on spine.area_id = residents.area_id and spine.year = residents.year
-left join {{ ref('int_area_indicators__panel') }} as panel
+left join {{ ref('int_area__indicators_panel') }} as panel
     on spine.area_id = panel.area_id and spine.year = panel.year
 left join panel_years
     on spine.year = panel_years.year
-left join (select distinct list_year from {{ ref('int_area_lists__years') }}) as list_years
+left join (select distinct list_year from {{ ref('int_area__list_years') }}) as list_years
     on spine.year = list_years.list_year
-left join {{ ref('int_area_lists__resolved') }} as listed
+left join {{ ref('int_area__lists_resolved') }} as listed
     on spine.area_id = listed.area_id and spine.year = listed.list_year
-left join {{ ref('int_area_lists__rules') }} as rules
+left join {{ ref('int_area__lists_rules') }} as rules
     on spine.area_id = rules.area_id and spine.year = rules.list_year
 left join active
     on spine.area_id = active.area_id and spine.year = active.year

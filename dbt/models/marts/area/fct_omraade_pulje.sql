@@ -1,6 +1,6 @@
 -- One row per boligområde and LBF funding round that funded it: the plans, their period,
 -- the area's share of their budget (by the dwellings of the covered afdelinger, exact to
--- the øre: int_area_plan_grants) and that budget per resident.
+-- the øre: int_area__plan_grants) and that budget per resident.
 with by_round as (
     select
         area_id,
@@ -12,7 +12,7 @@ with by_round as (
         max(end_date) as end_date,
         sum(grant_lbf_ore) as grant_lbf_ore,
         sum(grant_lbf_ore + cofinancing_municipality_ore + cofinancing_housing_org_ore) as total_budget_ore
-    from {{ ref('int_area_plan_grants') }}
+    from {{ ref('int_area__plan_grants') }}
     group by area_id, funding_round
 ),
 
@@ -25,7 +25,7 @@ residents_at_start as (
         official.year as residents_year,
         official.residents
     from by_round
-    inner join {{ ref('int_area_indicators__official') }} as official
+    inner join {{ ref('int_area__indicators_official') }} as official
         on by_round.area_id = official.area_id and official.year <= year(by_round.start_date)
     where official.residents is not null
     qualify row_number() over (partition by by_round.area_id, by_round.funding_round order by official.year desc) = 1

@@ -11,7 +11,7 @@
 {%- set list_columns = {'residents': 1, 'outside_work_education_pct': 10, 'convicted_ratio_to_national': 100,
                         'basic_schooling_only_pct': 10, 'income_pct_of_region': 10, 'non_western_pct': 10} %}
 with rules as (
-    select * from {{ ref('int_area_lists__rules') }} where list_delivered
+    select * from {{ ref('int_area__lists_rules') }} where list_delivered
 ),
 
 criteria as (

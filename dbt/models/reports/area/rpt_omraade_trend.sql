@@ -21,7 +21,7 @@ panel_counts as (
     {%- for indicator in area_indicators() if indicator.outcome and indicator.panel %}
     select area_id, year, '{{ indicator.code }}' as indicator_code, {{ indicator.panel.per }} as per,
         n_{{ indicator.column }} as n, k_{{ indicator.column }} as k
-    from {{ ref('int_area_indicators__panel') }}
+    from {{ ref('int_area__indicators_panel') }}
     {%- if not loop.last %}
     union all
     {%- endif %}

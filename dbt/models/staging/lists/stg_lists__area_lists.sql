@@ -1,5 +1,5 @@
 -- One row per listed area and list year, renamed. The name is not resolved here: see
--- intermediate/area/int_area_lists__resolved.
+-- intermediate/area/int_area__lists_resolved.
 select
     cast(list_year as integer) as list_year,
     omraade as list_area_name,

@@ -1,11 +1,11 @@
--- Each plan's share of an area (int_area_plan_grants) per calendar year the plan runs
+-- Each plan's share of an area (int_area__plan_grants) per calendar year the plan runs
 -- in: a plan is active in an area in every year from its start year to its end year, and
 -- its budget is spread over those years by the days of its period that fall in each.
 with plan_years as (
     select
         grants.*,
         unnest(range(year(grants.start_date), year(grants.end_date) + 1)) as year
-    from {{ ref('int_area_plan_grants') }} as grants
+    from {{ ref('int_area__plan_grants') }} as grants
 ),
 
 days as (

@@ -5,7 +5,7 @@
 -- in the seed is taken as it is), then matched with the register's name within the
 -- kommune. Exactly one match resolves the row. No match or several are kept here with
 -- area_id NULL, so that the blocking gate on this model
--- (expectations/int_area_lists__resolved.json) names each such list row.
+-- (expectations/int_area__lists_resolved.json) names each such list row.
 with list_rows as (
     select * from {{ ref('stg_lists__area_lists') }}
 ),

@@ -10,7 +10,7 @@
 {%- set list_columns = ['residents', 'outside_work_education_pct', 'convicted_ratio_to_national',
                         'basic_schooling_only_pct', 'income_pct_of_region', 'non_western_pct'] %}
 with official as (
-    select * from {{ ref('int_area_indicators__official') }} where year between 2010 and 2025
+    select * from {{ ref('int_area__indicators_official') }} where year between 2010 and 2025
 ),
 
 published as (
@@ -21,7 +21,7 @@ published as (
         {%- for column in list_columns %}
         {{ column }}{{ "," if not loop.last }}
         {%- endfor %}
-    from {{ ref('int_area_lists__resolved') }}
+    from {{ ref('int_area__lists_resolved') }}
     where area_id is not null
 ),
 
@@ -38,7 +38,7 @@ joined as (
         published.{{ column }} as list_{{ column }}{{ "," if not loop.last }}
         {%- endfor %}
     from official
-    left join (select distinct list_year from {{ ref('int_area_lists__years') }}) as delivered
+    left join (select distinct list_year from {{ ref('int_area__list_years') }}) as delivered
         on official.year = delivered.list_year
     left join published
         on official.area_id = published.area_id and official.year = published.list_year
