@@ -10,7 +10,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 export UV_LINK_MODE ?= copy
 
-.PHONY: help install browser manifest demo generate refresh test screenshots dev versions rollback data-docs bench clean
+.PHONY: help install browser manifest demo generate refresh test screenshots dev serve versions rollback data-docs bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -18,8 +18,10 @@ help:  ## list the targets
 $(UV):
 	python3 -m pip install --user --quiet uv
 
+# Bytecode compiled at install: every Dagster run is a process that imports the code
+# location, and this machine's environment sets PYTHONDONTWRITEBYTECODE.
 install: $(UV)  ## install the locked environment into .venv
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --compile-bytecode
 
 # The auditor UI test drives Debian's Chromium headless (Playwright cannot download its own).
 browser:  ## install Debian's chromium if missing (for the auditor UI test)
@@ -47,9 +49,11 @@ screenshots: install browser  ## regenerate docs/images/auditor-*.png (the audit
 	@BOLIGSOCIAL_SCREENSHOT_DIR=$(CURDIR)/docs/images $(UV) run --frozen pytest -q \
 	  tests/integration/test_auditor_ui.py::test_auditor_guide_screenshots
 
-dev: manifest  ## the Dagster UI on http://localhost:3000
-	@mkdir -p $(DAGSTER_HOME)
-	@$(UV) run --frozen dagster dev -w workspace.yaml
+dev: install  ## the Dagster UI and daemon (dagster dev) on http://localhost:3000
+	@$(UV) run --frozen python -m dagster_project dev
+
+serve: install  ## dagster-webserver + dagster-daemon against $DAGSTER_HOME, as deployed (PostgreSQL if BOLIGSOCIAL_DAGSTER_PG_URL is set)
+	@$(UV) run --frozen python -m dagster_project serve
 
 versions: install  ## list published warehouse versions
 	@$(UV) run --frozen python -m dagster_project versions

@@ -107,6 +107,7 @@ def publish(
     checks: Sequence[dict[str, Any]],
     keep_versions: int = 5,
     now: dt.datetime | None = None,
+    inputs_digest: str | None = None,
 ) -> PublishResult:
     """Build a new version from the dbt build database and make it current."""
     if not build_db.exists():
@@ -130,6 +131,9 @@ def publish(
                 "sources": list(sources),
                 "checks": list(checks),
                 "checks_passed": sum(1 for c in checks if c.get("passed")),
+                # What the version is a function of (publish/inputs.py): a refresh with the
+                # same digest publishes nothing.
+                "inputs_digest": inputs_digest,
             }
             counts, privacy = _build_version(staging, build_db, tables, log_row, _previous_log(warehouse_dir))
             log_row["tables"] = counts
@@ -180,7 +184,8 @@ def _build_version(target: Path, build_db: Path, tables: Sequence[PublishedTable
             con.execute(f"ATTACH {_quote(str(build_db))} AS build (READ_ONLY)")
             for table in selected:
                 source = f'build."{table.schema}"."{table.name}"'
-                con.execute(f'CREATE TABLE main."{table.name}" AS SELECT * FROM {source}')
+                # In a deterministic order: the same contents give the same bytes.
+                con.execute(f'CREATE TABLE main."{table.name}" AS SELECT * FROM {source} ORDER BY ALL')
                 _copy_comments(con, table)
                 counts[table.name] = con.execute(f'SELECT count(*) FROM main."{table.name}"').fetchone()[0]
             con.execute("DETACH build")
@@ -198,7 +203,8 @@ def _build_version(target: Path, build_db: Path, tables: Sequence[PublishedTable
             if database == "marts":
                 for table in selected:
                     parquet = target / PARQUET_DIR / f"{table.name}.parquet"
-                    con.execute(f'COPY main."{table.name}" TO {_quote(str(parquet))} (FORMAT parquet)')
+                    con.execute(f'COPY (SELECT * FROM main."{table.name}" ORDER BY ALL) TO {_quote(str(parquet))} '
+                                "(FORMAT parquet)")
             con.execute("CHECKPOINT")
     if not privacy.passed:
         raise PrivacyGateFailed(privacy)

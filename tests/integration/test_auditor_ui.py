@@ -86,6 +86,31 @@ def screenshot_dir(tmp_path_factory) -> Path:
     return path
 
 
+JOB_RUNS = """
+query {
+  repositoriesOrError {
+    ... on RepositoryConnection {
+      nodes { name location { name } pipelines { name runs(limit: 50) { runId status } } }
+    }
+  }
+}
+"""
+
+
+def test_the_refresh_runs_show_on_the_jobs_page(webserver, refreshed, page):
+    """The refresh command's runs are runs of the code location's jobs: the UI's Jobs page
+    lists each job with them (runs executed in-process, as before, it did not)."""
+    [repository] = webserver.graphql(JOB_RUNS)["repositoriesOrError"]["nodes"]
+    assert repository["location"]["name"] == "boligsocial"
+    runs = {job["name"]: {r["runId"]: r["status"] for r in job["runs"]} for job in repository["pipelines"]}
+    for run in refreshed.runs:
+        assert runs.get(run.job, {}).get(run.run_id) == "SUCCESS", f"{run.label} is not among {run.job}'s runs"
+    page.goto(f"{webserver.url}/jobs", wait_until="networkidle")
+    page.wait_for_selector("text=ingest_person_years", timeout=60_000)
+    text = page.inner_text("body")
+    assert all(run.job in text for run in refreshed.runs), text[:2000]
+
+
 @pytest.mark.parametrize("target", AUDIT_TARGETS, ids=str)
 def test_graphql_lineage_reaches_the_raw_assets_with_true_checksums(webserver, session_env, target):
     lineage = upstream_lineage(webserver, target.asset)
