@@ -15,7 +15,8 @@ refresh that failed. Layout under ``$BOLIGSOCIAL_WAREHOUSE_DIR``:
                                          asset name for an unpartitioned asset or a mart
 
 These paths are an interface (the check metadata ``data_docs_page`` holds the page
-relative to ``data_docs/``, and the auditor UI links to them): keep them stable. The
+relative to ``data_docs/``, and ``data_docs`` its URL on the docs server, `make docs`,
+which the auditor UI links to): keep them stable. The
 results of the last KEEP_RESULTS validations per suite and batch are kept; older ones,
 and their pages, are removed when the site is next built.
 """
@@ -33,6 +34,7 @@ from pathlib import Path
 
 from dagster_project.quality.data_docs_offline import install as install_vendored
 from dagster_project.quality.gx_runner import GateResult, load_suite
+from dagster_project.settings import get_settings
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -74,7 +76,9 @@ class DataDocsPage:
 
     @property
     def url(self) -> str:
-        return self.page.resolve().as_uri()
+        """The page on the docs server (`make docs`): a browser opens no file:// link from
+        the Dagster UI's http page."""
+        return get_settings().docs_url(f"{DATA_DOCS}/{self.relative}")
 
 
 def data_docs_dir(warehouse_dir: Path) -> Path:
