@@ -241,4 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     rollback_parser.add_argument("--to", help="version to make current (default: the one before the current)")
     rollback_parser.set_defaults(func=cmd_rollback)
     args = parser.parse_args(argv)
-    return args.func(args)
+    from dagster_project.settings import SettingsError
+
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        _say(f"configuration: {exc}")
+        return 2
