@@ -90,3 +90,15 @@ def test_an_empty_warehouse_directory_says_so(tmp_path):
     with serving(tmp_path, port):
         status, body, _ = _get(f"http://127.0.0.1:{port}/")
     assert status == 200 and "No Data Docs yet" in body and "No version published yet" in body
+
+
+def test_the_docs_url_follows_boligsocial_docs_port(monkeypatch):
+    from dagster_project.settings import SettingsError, get_settings
+
+    monkeypatch.delenv("BOLIGSOCIAL_DOCS_PORT", raising=False)
+    assert get_settings().docs_url("data_docs/index.html") == "http://127.0.0.1:8765/data_docs/index.html"
+    monkeypatch.setenv("BOLIGSOCIAL_DOCS_PORT", "9001")
+    assert get_settings().docs_base_url == "http://127.0.0.1:9001/"
+    monkeypatch.setenv("BOLIGSOCIAL_DOCS_PORT", "99999")
+    with pytest.raises(SettingsError, match="BOLIGSOCIAL_DOCS_PORT='99999'"):
+        get_settings()
