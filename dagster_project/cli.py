@@ -8,6 +8,8 @@
     dev                                           the Dagster UI and daemon (dagster dev)
     serve [--host H] [--port P]                   dagster-webserver and dagster-daemon, as a deployment runs them
     data-docs [--rebuild]                         where the Great Expectations Data Docs are (rebuilt)
+    docs [--port N]                               serve Data Docs, dbt docs and reports on 127.0.0.1
+    dictionary [--check]                          write docs/data_dictionary.md from the dbt docs (or check it)
     versions                                      published versions, the current one marked
     rollback [--to VERSION]                       make an earlier published version current
 """
@@ -196,6 +198,7 @@ def _say_data_docs(warehouse_dir: Path) -> None:
 
     if index_page(warehouse_dir).exists():
         _say(f"Every gate's validation, passed or failed, in Data Docs: {index_page(warehouse_dir)}")
+        _say(f"  served with the data dictionary and dbt docs by `make docs`: {get_settings().docs_base_url}")
 
 
 def _dagster(name: str) -> str:
@@ -265,6 +268,37 @@ def cmd_data_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from dagster_project.docs.server import DocsServerError, serve
+
+    settings = get_settings()
+    try:
+        serve(settings.warehouse_dir, args.port or settings.docs_port, say=_say)
+    except DocsServerError as exc:
+        _say(f"docs: {exc}")
+        return 1
+    return 0
+
+
+def cmd_dictionary(args: argparse.Namespace) -> int:
+    import json
+
+    from dagster_project.dbt.project import dbt_project, prepare_manifest
+    from dagster_project.docs.dictionary import MARKDOWN_PATH, published_tables, render_markdown
+
+    prepare_manifest()
+    text = render_markdown(published_tables(json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))))
+    if args.check:
+        if MARKDOWN_PATH.read_text(encoding="utf-8") != text:
+            _say(f"{_short(MARKDOWN_PATH)} is out of date: run `make dictionary`")
+            return 1
+        _say(f"{_short(MARKDOWN_PATH)} is up to date")
+        return 0
+    MARKDOWN_PATH.write_text(text, encoding="utf-8")
+    _say(f"data dictionary: {_short(MARKDOWN_PATH)}")
+    return 0
+
+
 def cmd_versions(_args: argparse.Namespace) -> int:
     from dagster_project.publish.warehouse import current_version, list_versions
 
@@ -330,8 +364,20 @@ def main(argv: list[str] | None = None) -> int:
     docs_parser = commands.add_parser("data-docs", help="where the Great Expectations Data Docs are")
     docs_parser.add_argument("--rebuild", action="store_true", help="render the whole site again from stored results")
     docs_parser.set_defaults(func=cmd_data_docs)
+    serve_parser = commands.add_parser("docs", help="serve Data Docs, dbt docs and reports over http on 127.0.0.1")
+    serve_parser.add_argument("--port", type=int, help="port (default BOLIGSOCIAL_DOCS_PORT, else 8765)")
+    serve_parser.set_defaults(func=cmd_docs)
+    dictionary_parser = commands.add_parser("dictionary", help="write docs/data_dictionary.md from the dbt docs")
+    dictionary_parser.add_argument("--check", action="store_true", help="only check that it is up to date")
+    dictionary_parser.set_defaults(func=cmd_dictionary)
     rollback_parser = commands.add_parser("rollback", help="make an earlier published version current")
     rollback_parser.add_argument("--to", help="version to make current (default: the one before the current)")
     rollback_parser.set_defaults(func=cmd_rollback)
     args = parser.parse_args(argv)
-    return args.func(args)
+    from dagster_project.settings import SettingsError
+
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        _say(f"configuration: {exc}")
+        return 2

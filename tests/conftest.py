@@ -71,7 +71,7 @@ def session_env(tmp_path_factory, small_world) -> Iterator[Environment]:
 
 @pytest.fixture(scope="session")
 def defs(session_env):
-    """The code location, loaded after the dbt manifest is prepared (DESIGN section 7)."""
+    """The code location, loaded after the dbt manifest is prepared (docs/constraints.md)."""
     from dagster_project.dbt.project import prepare_manifest
 
     prepare_manifest()

@@ -152,6 +152,8 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "version_path": dg.MetadataValue.path(str(result.path)),
             "tables": dg.MetadataValue.json(result.tables),
             "checks_passed": sum(1 for c in checks if c["passed"]),
+            # Every gate's validation of this run, on the documentation server (`make docs`).
+            "data_docs": dg.MetadataValue.url(settings.docs_url("data_docs/index.html")),
             "source_files": len(sources),
             "code_revision": code_revision(),
             "published": True,

@@ -225,13 +225,29 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, table: PublishedTable) -> Non
         con.execute(f'COMMENT ON COLUMN main."{table.name}"."{column}" IS {_quote(comment)}')
 
 
+# publish_log in every version's databases: name, type, what (the column comments analysts
+# read with duckdb_columns(); docs/data_dictionary.md lists them too).
+PUBLISH_LOG_COLUMNS = (
+    ("version", "VARCHAR", "The published version, <UTC time>-<run id prefix>, as in versions/ and `make versions`."),
+    ("action", "VARCHAR", "'publish' (every row: the history of the versions published up to this one)."),
+    ("published_at", "TIMESTAMP", "When the version was published (UTC)."),
+    ("run_id", "VARCHAR", "The Dagster run that published it (the run in the Dagster UI)."),
+    ("code_revision", "VARCHAR", "The git commit of the code that built it, '-dirty' if the checkout had changes."),
+    ("checks_passed", "INTEGER", "How many asset checks passed in the run, the privacy gates included."),
+    ("checks", "JSON", "Every check of the run: [{check, passed, severity}], the privacy gates' counts included."),
+    ("sources", "JSON", "Every landing file the version was built from: [{asset, partition, file, sha256, gated_in_run}]."),
+    ("tables", "JSON", "Rows per published table: {table: rows}."),
+)
+PUBLISH_LOG_COMMENT = ("Every version published up to and including this one: run, code revision, source file "
+                       "checksums, checks passed and table row counts (checks, sources and tables are JSON).")
+
+
 def _write_log_table(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
-    con.execute("""
-        CREATE TABLE publish_log (
-            version VARCHAR, action VARCHAR, published_at TIMESTAMP, run_id VARCHAR, code_revision VARCHAR,
-            checks_passed INTEGER, checks VARCHAR, sources VARCHAR, tables VARCHAR)""")
-    con.execute("COMMENT ON TABLE publish_log IS 'Every version published up to and including this one: "
-                "run, code revision, source file checksums, checks passed and table row counts (JSON).'")
+    con.execute("CREATE TABLE publish_log ("
+                + ", ".join(f"{name} {data_type}" for name, data_type, _ in PUBLISH_LOG_COLUMNS) + ")")
+    con.execute(f"COMMENT ON TABLE publish_log IS {_quote(PUBLISH_LOG_COMMENT)}")
+    for name, _, comment in PUBLISH_LOG_COLUMNS:
+        con.execute(f"COMMENT ON COLUMN publish_log.{name} IS {_quote(comment)}")
     for row in rows:
         con.execute("INSERT INTO publish_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             row["version"], row.get("action", "publish"), row["published_at"].replace("+00:00", ""),
