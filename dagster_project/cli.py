@@ -30,19 +30,20 @@ from dagster_project.settings import REPO_ROOT, get_settings
 # is its first line, so a changed setting takes effect. Remove the marker to keep your own.
 DAGSTER_YAML_MARKER = "# Written by `python -m dagster_project`"
 # The run queue (a dagster-daemon dequeues it: make serve, make dev): two runs at a time
-# on the 2-core machine this is measured on, one warehouse build at a time (DuckDB has
-# one writer).
+# on the 2-core machine this is measured on; and one step at a time that opens the build
+# database (DuckDB has one writer), however many runs are going.
 RUN_QUEUE = """\
 run_coordinator:
   module: dagster.core.run_coordinator
   class: QueuedRunCoordinator
   config:
-    max_concurrent_runs: {max_runs}
     dequeue_interval_seconds: 1
-    tag_concurrency_limits:
-      - key: boligsocial/writes
-        value: build_db
-        limit: 1
+concurrency:
+  runs:
+    max_concurrent_runs: {max_runs}
+  pools:
+    # One step at a time that opens the dbt build database (resources.BUILD_DB_POOL).
+    default_limit: 1
 """
 POSTGRES_STORAGE = """\
 storage:

@@ -116,7 +116,8 @@ def _busy_runs(instance: dg.DagsterInstance, progress: Callable[[str], None]) ->
 def _worker_alive(instance: dg.DagsterInstance, run_id: str) -> bool:
     """Whether the process that last wrote an event of the run still runs on this machine."""
     records = instance.get_records_for_run(run_id, ascending=False, limit=1).records
-    pid = records[0].event_log_entry.pid if records else None
+    event = records[0].event_log_entry.dagster_event if records else None
+    pid = event.pid if event is not None else None
     if pid is None:
         return False
     try:

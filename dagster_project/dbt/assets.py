@@ -11,7 +11,7 @@ from dagster_project.dbt.build_metadata import landing_files_of, with_build_meta
 from dagster_project.dbt.failures import failed_nodes, failure_message
 from dagster_project.dbt.project import dbt_project
 from dagster_project.dbt.translator import TRANSLATOR
-from dagster_project.resources import WarehouseResource
+from dagster_project.resources import BUILD_DB_POOL, WarehouseResource
 from dagster_project.sources.registry import SOURCES
 
 # A raw asset gated against another (estates against the area register) was built from
@@ -20,7 +20,7 @@ RAW_PARENTS = {source.asset: set(source.gated_against) for source in SOURCES}
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=TRANSLATOR,
-            name="dbt_models")
+            name="dbt_models", pool=BUILD_DB_POOL)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """`dbt build` of the selected models: seeds, models and their tests, in dependency order.
     A failing test stops the models downstream of it, and the step fails naming the test,

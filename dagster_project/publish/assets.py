@@ -13,7 +13,7 @@ from dagster_project.publish.privacy_gates import RULE_CPR, RULE_PII, RULE_SMALL
 from dagster_project.publish.warehouse import PrivacyGateFailed, current_version, publish
 from dagster_project.quality.checks import mart_suites
 from dagster_project.quality.data_docs import build_index
-from dagster_project.resources import WarehouseResource
+from dagster_project.resources import BUILD_DB_POOL, WarehouseResource
 from dagster_project.sources.ingest import OWNERS
 from dagster_project.versioning import code_revision
 
@@ -71,6 +71,7 @@ PRIVACY_GATES = "privacy_gates"
 
 
 @dg.asset(
+    pool=BUILD_DB_POOL,
     deps=[dg.AssetKey(t.name) for t in PUBLISHED_TABLES] + [dg.AssetKey(name) for name in gated_assets()],
     check_specs=[dg.AssetCheckSpec(
         PRIVACY_GATES, asset="published_warehouse", blocking=True,
