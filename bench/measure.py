@@ -329,8 +329,8 @@ def stage_refresh(env: Env) -> dict:
     return result
 
 
-def _wait(instance, run_ids: Iterable[str]) -> dict[str, Any]:
-    """Wait until the runs end; their final DagsterRun each."""
+def _wait(instance, run_ids: Iterable[str], *, first: bool = False) -> dict[str, Any]:
+    """Wait until the runs end (``first``: until one of them ends); their final DagsterRun each."""
     import dagster as dg
 
     finished = (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED)
@@ -342,6 +342,8 @@ def _wait(instance, run_ids: Iterable[str]) -> dict[str, Any]:
             if run is not None and run.status in finished:
                 done[run_id] = run
                 pending.discard(run_id)
+        if first and done:
+            break
     return done
 
 
@@ -378,7 +380,7 @@ def follow_sensors(instance, launcher, repository, warehouse, first_requests: Se
 
     launch(first_requests)
     while running:
-        for run_id, run in _wait(instance, list(running)).items():
+        for run_id, run in _wait(instance, list(running), first=True).items():
             running.discard(run_id)
             if run.status != dg.DagsterRunStatus.SUCCESS:
                 raise RuntimeError(f"incremental: run {run_id} ({run.job_name}) ended {run.status.value}")
@@ -390,7 +392,6 @@ def follow_sensors(instance, launcher, repository, warehouse, first_requests: Se
                 progress(f"[bench] incremental: refresh_chain after {run.job_name}: {answer.skip_message}")
                 continue
             launch(answer if isinstance(answer, list) else [answer])
-            break  # poll again with the new runs included
     return launched
 
 

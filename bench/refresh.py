@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     for f in (figures(r) for r in results["runs"]):
         print(f"[bench] scale {f['scale']:g}: full refresh {_s(f['refresh_seconds'])}, peak {_size(f['refresh_peak'])}, "
               f"dbt/floor {f['dbt_over_floor']:.2f}x, gates {f['gate_share']:.1%} "
-              f"({f['gate_share_with_dbt_tests']:.1%} with dbt tests), incremental {f['incremental_share']:.1%}")
+              f"({f['gate_share_with_dbt_tests']:.1%} with dbt tests), incremental {f['incremental_share']:.1%}; "
+              f"{f['runs']} runs, orchestration {f['orchestration_share']:.1%}")
     return 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.measure import REFRESH_STAGES, SAMPLE_SECONDS, WORK_STAGES
+from bench.measure import REFRESH_STAGES, SAMPLE_SECONDS
 from bench.sources import _size
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +54,13 @@ def figures(run: dict[str, Any]) -> dict[str, Any]:
         "floor_raw_gates_seconds": f["raw_gates_seconds"],
         "floor_mart_gates_seconds": f["mart_gates_seconds"],
         "incremental_share": incremental["details"]["wall_seconds"] / total,
+        "runs": details["runs"],
+        "incremental_runs": incremental["details"]["runs"],
+        # Time in which no ingest, gate, dbt, publish or other step ran (measure.attribute).
+        "orchestration_share": stages["orchestration"]["seconds"] / total,
+        "incremental_orchestration_share": (incremental["stages"].get("orchestration", absent)["seconds"]
+                                            / incremental["details"]["wall_seconds"]),
+        "overlap_seconds": details.get("overlap_seconds", 0.0),
         # the warehouse refresh rebuilding everything, measured right after the incremental one
         "rebuild_all_seconds": (incremental.get("rebuild_all") or {}).get("details", {}).get("wall_seconds"),
     }
@@ -72,6 +79,11 @@ def _rebuilt(details: dict[str, Any]) -> str:
 
 def _s(seconds: float) -> str:
     return f"{seconds:,.1f} s" if seconds < 600 else f"{seconds:,.0f} s ({seconds / 60:.1f} min)"
+
+
+def _busy(stage: dict[str, Any]) -> str:
+    busy = stage.get("busy_seconds")
+    return "" if busy is None else _s(busy)
 
 
 def _gb(n: int | None) -> str:
@@ -115,23 +127,33 @@ def render(results: dict[str, Any], plot: Path, command: str) -> str:
         "raw expectation suites and their Data Docs pages; *dbt* the `dbt build` step (models, seeds and dbt "
         "tests, and the lineage metadata); *mart gates* the mart expectation suites; *publish* the new "
         "version with its privacy gates; *other steps* any other asset of the warehouse job (a report "
-        "rendered from the marts); *orchestration* the rest: Dagster's per-run and per-step work "
-        "(one run per raw partition), `dbt parse`, input fingerprints, the Data Docs index.\n")
-    header = "| stage | " + " | ".join(f"scale {f['scale']:g}: time | peak" for f in figs) + " |"
+        "rendered from the marts); *orchestration* the wall time in which none of these ran: the command's "
+        "start-up, `dbt parse`, the landing inventory, run workers starting and ending, Dagster's per-step work "
+        "and event storage, input fingerprints, the Data Docs index. The refresh is about 7 Dagster runs "
+        "(each partitioned raw source ingests all its partitions in one run), two at a time: where stages "
+        "overlap, each moment is split equally among the stages running then, so the stages add up to the wall "
+        "time; *busy* is a stage's own time summed over the runs (it may exceed its share when runs overlap).\n")
+    header = "| stage | " + " | ".join(f"scale {f['scale']:g}: time | busy | peak" for f in figs) + " |"
     add(header)
-    add("|---|" + "---:|---:|" * len(figs))
+    add("|---|" + "---:|---:|---:|" * len(figs))
     add("| generate (not part of the refresh) | " + " | ".join(
-        f"{_s(f['generate_seconds'])} | {_gb(f['generate_peak'])}" for f in figs) + " |")
+        f"{_s(f['generate_seconds'])} | | {_gb(f['generate_peak'])}" for f in figs) + " |")
     for stage in REFRESH_STAGES:
         add(f"| {stage} | " + " | ".join(
-            f"{_s(f['stages'][stage]['seconds'])} | {_gb(f['stages'][stage]['peak_rss_bytes'])}" for f in figs) + " |")
+            f"{_s(f['stages'][stage]['seconds'])} | {_busy(f['stages'][stage])} | "
+            f"{_gb(f['stages'][stage]['peak_rss_bytes'])}" for f in figs) + " |")
     add("| **full refresh** | " + " | ".join(
-        f"**{_s(f['refresh_seconds'])}** | **{_gb(f['refresh_peak'])}**" for f in figs) + " |")
+        f"**{_s(f['refresh_seconds'])}** | | **{_gb(f['refresh_peak'])}**" for f in figs) + " |")
+    add("| Dagster runs; orchestration share | " + " | ".join(
+        f"{f['runs']} runs | | {f['orchestration_share']:.1%}" for f in figs) + " |")
     add("| **incremental** (one new registrations file) | " + " | ".join(
-        f"**{_s(f['incremental_seconds'])}** | **{_gb(f['incremental_peak'])}**" for f in figs) + " |")
+        f"**{_s(f['incremental_seconds'])}** | | **{_gb(f['incremental_peak'])}**" for f in figs) + " |")
+    add("| incremental: Dagster runs; orchestration share; of the full refresh | " + " | ".join(
+        f"{f['incremental_runs']} runs | {f['incremental_orchestration_share']:.1%} | {f['incremental_share']:.1%}"
+        for f in figs) + " |")
     if any(f["rebuild_all_seconds"] for f in figs):
         add("| for comparison: the warehouse refresh rebuilding everything, right after | " + " | ".join(
-            f"{_s(f['rebuild_all_seconds'])} | " if f["rebuild_all_seconds"] else " | " for f in figs) + " |")
+            f"{_s(f['rebuild_all_seconds'])} | | " if f["rebuild_all_seconds"] else " | | " for f in figs) + " |")
     add("")
     add("Peak memory of the whole refresh is the higher of the kernel's high-water mark of one process "
         "(`getrusage`: the refresh or its largest child) and the highest sample of the process tree (the "
@@ -191,7 +213,16 @@ def render(results: dict[str, Any], plot: Path, command: str) -> str:
     rows = [
         ("person-years generated", lambda r: f"{r['stages']['generate']['notes']['person_years']:,}"),
         ("raw rows gated", lambda r: f"{r['stages']['refresh']['details']['raw_rows']:,}"),
-        ("Dagster runs in the full refresh", lambda r: f"{r['stages']['refresh']['details']['runs']}"),
+        ("Dagster runs in the full refresh", lambda r: ", ".join(
+            f"{job} {_s(sec)}" for job, sec in r['stages']['refresh']['details'].get('run_seconds', {}).items())
+            or str(r['stages']['refresh']['details']['runs'])),
+        ("refresh command before its first run (start-up, dbt parse, inventory)",
+         lambda r: _s(r['stages']['refresh']['details'].get('before_first_run_seconds', 0.0))),
+        ("raw partitions gated / unchanged", lambda r: "{} / {}".format(
+            r['stages']['refresh']['details'].get('raw_partitions_gated', ''),
+            r['stages']['refresh']['details'].get('raw_partitions_unchanged', ''))),
+        ("time two runs' stages overlapped", lambda r: _s(r['stages']['refresh']['details'].get('overlap_seconds',
+                                                                                                0.0))),
         ("reader / Parquet write", lambda r: f"{_s(r['stages']['refresh']['details']['read_seconds'])} / "
                                              f"{_s(r['stages']['refresh']['details']['write_seconds'])}"),
         ("GX validation / Data Docs pages (raw)",
@@ -209,6 +240,8 @@ def render(results: dict[str, Any], plot: Path, command: str) -> str:
             r['stages']['floor']['floor']['raw_gates']['failed'] + r['stages']['floor']['floor']['raw_gates']['errored'],
             r['stages']['floor']['floor']['mart_gates']['failed'] + r['stages']['floor']['floor']['mart_gates']['errored'])),
         ("incremental: file landed", lambda r: f"`{r['stages']['incremental']['details']['landed_file']}`"),
+        ("incremental: runs", lambda r: ", ".join(
+            f"{job} {_s(sec)}" for job, sec in r['stages']['incremental']['details'].get('run_seconds', {}).items())),
         ("incremental: warehouse assets rebuilt", lambda r: _rebuilt(r['stages']['incremental']['details'])),
         ("incremental: " + " / ".join(REFRESH_STAGES),
          lambda r: " / ".join(_s(figures(r)["incremental_stages"][s]["seconds"]) for s in REFRESH_STAGES)),
