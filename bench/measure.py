@@ -37,6 +37,7 @@ time exactly) and also returns each stage's busy time (the sum of its intervals)
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
 import shutil
