@@ -70,7 +70,12 @@ def test_bad_input_fails_the_refresh_and_changes_nothing_published(corruption, p
     failed = _failed_checks(instance, err.value.run_id) if err.value.run_id else {}
     shown = message + (_run_log_text(instance, err.value.run_id) if err.value.run_id else "")
     if expected.check is None:
-        assert failed == {}, "a reader error stops the step before any gate"
+        # A reader error stops its partition before the suite: the partition's check fails
+        # with where and why (file, row, column, rule), and no expectation ran.
+        for check in failed.values():
+            assert "expectations" not in check, "a reader error stops the partition before any gate"
+            assert {"file", "rule"} <= set(check) and check["rule"].value in message, check
+        shown += json.dumps({k: str(v.value) for check in failed.values() for k, v in check.items()})
     else:
         assert expected.check in failed, f"{expected.check} did not fail; failed: {sorted(failed)}"
         metadata = failed[expected.check]
