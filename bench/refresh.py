@@ -21,10 +21,11 @@ For each scale, in a fresh data directory and each in a fresh child process
    to the stage running at the time.
 3. ``floor``: what DuckDB alone needs for the same work, in one connection to a new
    database file: the seeds, every model's compiled SQL from the manifest dbt wrote in
-   the refresh (in dependency order, as a view or table like dbt materializes it), the
-   dbt tests' compiled SQL, and every expectation of the raw and mart suites as plain SQL
-   aggregates (one query per raw partition or mart suite) over the same Parquet files and
-   tables, with the same parameters.
+   the refresh (in dependency order, as a view or table like dbt materializes it; the
+   gate models of dbt/models/gates/ among them), the dbt tests' compiled SQL, and every
+   expectation of the raw and mart suites as plain SQL aggregates (one query per raw
+   partition or mart suite) over the same Parquet files and tables, a mart suite over
+   its gate model, with the same parameters.
 4. ``incremental``: the held-back registrations file lands; the landing sensor is
    evaluated, the ingestion run it requests runs, then the ``refresh_warehouse`` run that
    ``refresh_after_landing`` requests, with the assets it selects (those downstream of the
@@ -376,7 +377,7 @@ def stage_floor(env: Env) -> dict:
         timings["raw_gates_seconds"] = time.perf_counter() - started
         timings["raw_gates"] = raw
         started = time.perf_counter()
-        marts = run_mart_gates(con, settings)
+        marts = run_mart_gates(con, manifest)
         timings["mart_gates_seconds"] = time.perf_counter() - started
         timings["mart_gates"] = marts
     timings["dbt_target"] = str(target)
@@ -610,16 +611,17 @@ def run_raw_gates(con, settings) -> dict[str, int]:
     return totals
 
 
-def run_mart_gates(con, settings) -> dict[str, int]:
-    from dagster_project.quality.checks import mart_suites
+def run_mart_gates(con, manifest: dict, suites: Sequence[dict] | None = None) -> dict[str, int]:
+    """Every mart suite (or ``suites``) over its gate model (dbt/models/gates/), which
+    ``run_models`` built in the floor database from its compiled SQL, as every other model."""
+    from dagster_project.quality.checks import gate_model, mart_suites
     from dagster_project.quality.parameters import shared_parameters
 
     totals = {"suites": 0, "expectations": 0, "failed": 0, "errored": 0}
-    for spec in mart_suites():
+    for spec in mart_suites() if suites is None else suites:
         meta = spec["meta"]
-        sql = meta["batch"]["sql"].replace("{raw_dir}", settings.raw_dir.as_posix())
         # The suite's frame, materialized once as the orchestrated gate does (it reads it into pandas).
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _gate_frame AS {sql}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _gate_frame AS SELECT * FROM {_relation(gate_model(spec, manifest))}")
         outcome = run_suite_sql(con, spec, "_gate_frame", shared_parameters(meta.get("parameters", {})))
         totals["suites"] += 1
         for k in ("expectations", "failed", "errored"):

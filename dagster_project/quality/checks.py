@@ -1,28 +1,39 @@
 """Blocking asset checks on the marts, one per suite in ``expectations/`` whose
 ``meta.dagster.layer`` is not 'raw' (raw suites run inside the raw assets).
 
-Each suite names its asset, its check and the SQL that produces the frame it validates
-(``meta.batch.sql``, run against the dbt build database through a read-only connection;
-``{raw_dir}`` is replaced by the raw layer's path), the columns that name a failing row
-(``meta.batch.key``; a frame that carries ``_source_file``/``_source_locator`` also names
-the landing file and row), optionally the landing file's column a frame column stands for
-(``meta.batch.column_labels``, for messages) and the reference data it needs (``meta.parameters``, resolved
-by ``quality/parameters.py``). Every validation is rendered as a Data Docs page.
+Each suite names its asset, its check and the dbt model that is the frame it validates
+(``meta.batch.model``: a view in ``dbt/models/gates/``, built by ``dbt build`` with
+everything else and selected here from the build database through a read-only
+connection), the columns that name a failing row (``meta.batch.key``; a frame that
+carries ``_source_file``/``_source_locator`` also names the landing file and row),
+optionally the landing file's column a frame column stands for
+(``meta.batch.column_labels``, for messages) and the reference data it needs
+(``meta.parameters``, resolved by ``quality/parameters.py``). The gate model's relation
+comes from the dbt manifest; the check depends on the gate model in Dagster, so lineage
+shows what it reads. Every validation is rendered as a Data Docs page.
 """
 
 import json
 import time
+from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
 
+from dagster_project.dbt.project import dbt_project
+from dagster_project.dbt.translator import TRANSLATOR
 from dagster_project.quality.data_docs import record_validation
 from dagster_project.quality.gx_runner import GateResult, validate_frame
 from dagster_project.quality.metadata import gate_metadata
 from dagster_project.quality.parameters import shared_parameters
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import EXPECTATIONS_DIR
+
+# The dbt folder (and Dagster group) of the gate models.
+GATES_LAYER = "gates"
 
 
 def mart_suites() -> list[dict]:
@@ -34,11 +45,35 @@ def mart_suites() -> list[dict]:
     return suites
 
 
-def run_mart_suite(spec: dict, build_db: Path, raw_dir: Path) -> GateResult:
-    """Validate the frame a mart suite's SQL selects from the build database."""
+@lru_cache(maxsize=4)
+def _manifest(path: Path, mtime_ns: int) -> Mapping[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def dbt_manifest() -> Mapping[str, Any]:
+    """The manifest `dbt parse` wrote (dagster_project/dbt/project.py), read once per version."""
+    path = Path(dbt_project.manifest_path)
+    return _manifest(path, path.stat().st_mtime_ns)
+
+
+def gate_model(spec: Mapping[str, Any], manifest: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    """The dbt node of the gate model a mart suite names in ``meta.batch.model``."""
+    name = spec["meta"]["batch"]["model"]
+    nodes = (manifest or dbt_manifest())["nodes"]
+    found = [n for n in nodes.values() if n["resource_type"] == "model" and n["name"] == name]
+    if len(found) != 1:
+        raise LookupError(f"expectations/{spec['name']}.json: meta.batch.model names {name!r}, which is "
+                          f"{'not a model' if not found else 'several models'} of the dbt project "
+                          f"(gate models live in dbt/models/{GATES_LAYER}/)")
+    return found[0]
+
+
+def run_mart_suite(spec: dict, build_db: Path) -> GateResult:
+    """Validate the frame of a mart suite: its gate model, selected from the build database."""
     meta = spec["meta"]
+    relation = gate_model(spec)["relation_name"]
     with duckdb.connect(str(build_db), read_only=True) as con:
-        frame = con.sql(meta["batch"]["sql"].replace("{raw_dir}", raw_dir.as_posix())).df()
+        frame = con.sql(f"select * from {relation}").df()
     return validate_frame(frame, spec["name"], subject=meta["dagster"]["asset"],
                           key_columns=meta["batch"].get("key", []),
                           column_labels=meta["batch"].get("column_labels", {}),
@@ -49,17 +84,20 @@ def build_mart_check(spec: dict) -> dg.AssetChecksDefinition:
     suite = spec["name"]
     meta = spec["meta"]
     asset = meta["dagster"]["asset"]
+    model = gate_model(spec)
 
     @dg.asset_check(
         asset=dg.AssetKey(asset),
         name=meta["dagster"].get("check", f"gx_{suite}"),
         blocking=True,
-        description=f"{meta.get('description', '')} (Great Expectations suite expectations/{suite}.json)",
+        additional_deps=[TRANSLATOR.get_asset_key(model)],
+        description=f"{meta.get('description', '')} (Great Expectations suite expectations/{suite}.json, "
+                    f"on the dbt model {model['name']})",
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         settings = warehouse.settings()
         started = time.perf_counter()
-        gate = run_mart_suite(spec, settings.build_db, settings.raw_dir)
+        gate = run_mart_suite(spec, settings.build_db)
         # The site index (which reads every stored result) is rendered by the publish step
         # once the checks have run, or here by a check that failed: publish will not run.
         page = record_validation(gate, warehouse_dir=settings.warehouse_dir, run_id=context.run.run_id, batch=asset,

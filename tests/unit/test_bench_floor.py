@@ -1,6 +1,8 @@
 """The benchmark's floor evaluates the suites as SQL aggregates (bench/refresh.py): each
 expectation type the suites use must give the verdict Great Expectations gives, on data
-that passes and on data that breaks it, or the floor would time different work."""
+that passes and on data that breaks it, or the floor would time different work; and a
+mart suite is evaluated over the relation of its gate model, as the orchestrated check
+reads it."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ import great_expectations as gx
 import pandas as pd
 import pytest
 
-from bench.refresh import run_suite_sql
+from bench.refresh import _relation, run_mart_gates, run_suite_sql
+from dagster_project.quality.checks import gate_model, mart_suites
 from dagster_project.quality.gx_runner import _batch_definition
 from dagster_project.quality.privacy import CPR_REGEX
 from dagster_project.settings import EXPECTATIONS_DIR
@@ -80,3 +83,30 @@ def test_every_expectation_type_of_the_suites_is_covered():
     used = {e["type"] for path in EXPECTATIONS_DIR.glob("*.json")
             for e in json.loads(path.read_text(encoding="utf-8"))["expectations"]}
     assert used <= {t for t, _ in EXPECTATIONS}, used - {t for t, _ in EXPECTATIONS}
+
+
+@pytest.fixture(scope="module")
+def manifest(defs):
+    from dagster_project.dbt.project import dbt_project
+
+    return json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+
+
+def test_the_floor_reads_every_mart_suite_from_the_relation_its_check_reads(manifest):
+    for spec in mart_suites():
+        node = gate_model(spec, manifest)
+        assert _relation(node) == node["relation_name"], spec["name"]
+
+
+def test_the_floor_runs_a_mart_suite_over_its_gate_model(manifest, tmp_path):
+    spec = next(s for s in mart_suites() if s["name"] == "fct_deltagelse__reconciliation")
+    node = gate_model(spec, manifest)
+    frame = ("select * from (values ('fritidsjob', 3, 3), ('lektiecafe', 2, {mart})) "
+             "as t(activity_code, raw_episodes, mart_episodes)")
+    # The floor database is named as the build database, so the relation names match.
+    with duckdb.connect(str(tmp_path / f"{node['database']}.duckdb")) as con:
+        con.execute(f'CREATE SCHEMA "{node["schema"]}"')
+        con.execute(f"CREATE VIEW {node['relation_name']} AS {frame.format(mart=2)}")
+        assert run_mart_gates(con, manifest, [spec]) == {"suites": 1, "expectations": 3, "failed": 0, "errored": 0}
+        con.execute(f"CREATE OR REPLACE VIEW {node['relation_name']} AS {frame.format(mart=1)}")
+        assert run_mart_gates(con, manifest, [spec])["failed"] == 1
