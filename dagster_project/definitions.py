@@ -8,7 +8,8 @@ from dagster_project.automation.jobs import ingest_jobs, refresh_warehouse_job
 from dagster_project.automation.schedules import full_refresh_job, monthly_full_refresh
 from dagster_project.automation.sensors import landing_sensor, refresh_after_landing
 from dagster_project.dbt.assets import dbt_models
-from dagster_project.dbt.project import ProjectDbtCliResource, dbt_executable, dbt_project
+from dagster_project.dbt.project import ProjectDbtCliResource, dbt_executable, dbt_project, load_manifest
+from dagster_project.dbt.translator import TRANSLATOR
 from dagster_project.publish.assets import published_warehouse
 from dagster_project.quality.checks import mart_checks
 from dagster_project.quality.list_check import list_check
@@ -30,7 +31,7 @@ RAW_ASSETS = [
 defs = dg.Definitions(
     # Every asset links to the code that defines it (the UI's code references).
     assets=dg.with_source_code_references([*RAW_ASSETS, dbt_models, published_warehouse, effects_forest_plot]),
-    asset_checks=[*mart_checks(), list_check],
+    asset_checks=[*mart_checks(load_manifest(), TRANSLATOR.get_asset_key), list_check],
     jobs=[*ingest_jobs, refresh_warehouse_job, full_refresh_job],
     schedules=[monthly_full_refresh],
     sensors=[landing_sensor, refresh_after_landing],

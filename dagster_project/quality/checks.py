@@ -9,22 +9,21 @@ carries ``_source_file``/``_source_locator`` also names the landing file and row
 optionally the landing file's column a frame column stands for
 (``meta.batch.column_labels``, for messages) and the reference data it needs
 (``meta.parameters``, resolved by ``quality/parameters.py``). The gate model's relation
-comes from the dbt manifest; the check depends on the gate model in Dagster, so lineage
-shows what it reads. Every validation is rendered as a Data Docs page.
+and asset key come from the dbt manifest and the dbt translator, which the code location
+passes in (``mart_checks``): this module stays below the dbt layer. The check depends
+on its gate model in Dagster, so lineage shows what it reads. Every validation is
+rendered as a Data Docs page.
 """
 
 import json
 import time
-from collections.abc import Mapping
-from functools import lru_cache
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import duckdb
 
-from dagster_project.dbt.project import dbt_project
-from dagster_project.dbt.translator import TRANSLATOR
 from dagster_project.quality.data_docs import record_validation
 from dagster_project.quality.gx_runner import GateResult, validate_frame
 from dagster_project.quality.metadata import gate_metadata
@@ -45,22 +44,10 @@ def mart_suites() -> list[dict]:
     return suites
 
 
-@lru_cache(maxsize=4)
-def _manifest(path: Path, mtime_ns: int) -> Mapping[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def dbt_manifest() -> Mapping[str, Any]:
-    """The manifest `dbt parse` wrote (dagster_project/dbt/project.py), read once per version."""
-    path = Path(dbt_project.manifest_path)
-    return _manifest(path, path.stat().st_mtime_ns)
-
-
-def gate_model(spec: Mapping[str, Any], manifest: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
-    """The dbt node of the gate model a mart suite names in ``meta.batch.model``."""
+def gate_model(spec: Mapping[str, Any], manifest: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The dbt node (of the manifest) of the gate model a mart suite names in ``meta.batch.model``."""
     name = spec["meta"]["batch"]["model"]
-    nodes = (manifest or dbt_manifest())["nodes"]
-    found = [n for n in nodes.values() if n["resource_type"] == "model" and n["name"] == name]
+    found = [n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["name"] == name]
     if len(found) != 1:
         raise LookupError(f"expectations/{spec['name']}.json: meta.batch.model names {name!r}, which is "
                           f"{'not a model' if not found else 'several models'} of the dbt project "
@@ -68,10 +55,9 @@ def gate_model(spec: Mapping[str, Any], manifest: Mapping[str, Any] | None = Non
     return found[0]
 
 
-def run_mart_suite(spec: dict, build_db: Path) -> GateResult:
-    """Validate the frame of a mart suite: its gate model, selected from the build database."""
+def run_mart_suite(spec: dict, build_db: Path, relation: str) -> GateResult:
+    """Validate the frame of a mart suite: its gate model's ``relation``, selected from the build database."""
     meta = spec["meta"]
-    relation = gate_model(spec)["relation_name"]
     with duckdb.connect(str(build_db), read_only=True) as con:
         frame = con.sql(f"select * from {relation}").df()
     return validate_frame(frame, spec["name"], subject=meta["dagster"]["asset"],
@@ -80,24 +66,26 @@ def run_mart_suite(spec: dict, build_db: Path) -> GateResult:
                           parameters=shared_parameters(meta.get("parameters", {})))
 
 
-def build_mart_check(spec: dict) -> dg.AssetChecksDefinition:
+def build_mart_check(spec: dict, model: Mapping[str, Any], model_key: dg.AssetKey) -> dg.AssetChecksDefinition:
+    """The check of a mart suite, on the frame of its gate ``model`` (a manifest node),
+    whose asset ``model_key`` it depends on."""
     suite = spec["name"]
     meta = spec["meta"]
     asset = meta["dagster"]["asset"]
-    model = gate_model(spec)
+    relation = model["relation_name"]
 
     @dg.asset_check(
         asset=dg.AssetKey(asset),
         name=meta["dagster"].get("check", f"gx_{suite}"),
         blocking=True,
-        additional_deps=[TRANSLATOR.get_asset_key(model)],
+        additional_deps=[model_key],
         description=f"{meta.get('description', '')} (Great Expectations suite expectations/{suite}.json, "
                     f"on the dbt model {model['name']})",
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         settings = warehouse.settings()
         started = time.perf_counter()
-        gate = run_mart_suite(spec, settings.build_db)
+        gate = run_mart_suite(spec, settings.build_db, relation)
         # The site index (which reads every stored result) is rendered by the publish step
         # once the checks have run, or here by a check that failed: publish will not run.
         page = record_validation(gate, warehouse_dir=settings.warehouse_dir, run_id=context.run.run_id, batch=asset,
@@ -114,5 +102,12 @@ def build_mart_check(spec: dict) -> dg.AssetChecksDefinition:
     return _check
 
 
-def mart_checks() -> list[dg.AssetChecksDefinition]:
-    return [build_mart_check(spec) for spec in mart_suites()]
+def mart_checks(manifest: Mapping[str, Any],
+                asset_key_of: Callable[[Mapping[str, Any]], dg.AssetKey]) -> list[dg.AssetChecksDefinition]:
+    """Every mart suite's check, its gate model found in the dbt ``manifest`` and keyed by
+    ``asset_key_of`` (the dbt translator's)."""
+    checks = []
+    for spec in mart_suites():
+        model = gate_model(spec, manifest)
+        checks.append(build_mart_check(spec, model, asset_key_of(model)))
+    return checks

@@ -10,7 +10,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.quality.checks import mart_suites, run_mart_suite
+from dagster_project.dbt.project import load_manifest
+from dagster_project.quality.checks import gate_model, mart_suites, run_mart_suite
 from dagster_project.quality.data_docs import index_page
 
 pytestmark = pytest.mark.slow
@@ -173,10 +174,11 @@ def test_a_mart_suite_fails_on_a_broken_mart_naming_row_column_and_rule(suite, s
     build = tmp_path / settings.build_db.name
     shutil.copy(settings.build_db, build)
     spec = next(s for s in mart_suites() if s["name"] == suite)
-    assert run_mart_suite(spec, build).success
+    relation = gate_model(spec, load_manifest())["relation_name"]
+    assert run_mart_suite(spec, build, relation).success
     with duckdb.connect(str(build)) as con:
         con.execute(sql)
-    gate = run_mart_suite(spec, build)
+    gate = run_mart_suite(spec, build, relation)
     assert not gate.success and not gate.errored
     for fragment in fragments:
         assert fragment in gate.message(), f"{fragment!r} not in:\n{gate.message()}"
