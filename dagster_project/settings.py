@@ -11,6 +11,7 @@ assets, the dbt profile and the command line agree on where things are.
 | BOLIGSOCIAL_WAREHOUSE_DIR    | $DATA_DIR/warehouse      | published versions for analysts        |
 | BOLIGSOCIAL_TRUTH_DIR        | $DATA_DIR/truth          | generator's truth, outside the landing |
 | BOLIGSOCIAL_KEEP_VERSIONS    | 5                        | published versions kept for rollback   |
+| BOLIGSOCIAL_RESTRICTED_GROUP | unset: the owner only    | group that may read restricted.duckdb  |
 
 Read where they are used: BOLIGSOCIAL_PSEUDONYM_KEY (dagster_project/pseudonym.py) and
 BOLIGSOCIAL_STATBANK_URL (dagster_project/sources/statbank/client.py).
@@ -40,6 +41,9 @@ class Settings:
     warehouse_dir: Path
     truth_dir: Path
     keep_versions: int
+    # Group (name or gid) that may read the person-level files besides their owner; None:
+    # the owner only (dagster_project/publish/warehouse.py).
+    restricted_group: str | None = None
 
     @property
     def raw_dir(self) -> Path:
@@ -68,4 +72,5 @@ def get_settings() -> Settings:
         warehouse_dir=_path("BOLIGSOCIAL_WAREHOUSE_DIR", data_dir / "warehouse"),
         truth_dir=_path("BOLIGSOCIAL_TRUTH_DIR", data_dir / "truth"),
         keep_versions=int(os.environ.get("BOLIGSOCIAL_KEEP_VERSIONS", "5")),
+        restricted_group=os.environ.get("BOLIGSOCIAL_RESTRICTED_GROUP") or None,
     )
