@@ -79,7 +79,7 @@ def raw_partitions(settings):
         funding_round, year = participants.split_key(key)
         yield ("S5", "raw_participant_registrations", key,
                lambda p=path: participants.read_registrations(p, landing),
-               parameters.raw_participant_registrations(funding_round, year, settings.raw_dir),
+               parameters.raw_participant_registrations(funding_round, year, settings.raw_dir, path),
                participants.SOURCE_COLUMN_NAMES)
     for year in panel.PANEL_YEARS:
         path = landing / panel.panel_file(year)

@@ -285,9 +285,9 @@ _REGEX_EXPECTATIONS = ("expect_column_values_to_match_regex", "expect_column_val
 
 
 def _validation_view(frame: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFrame:
-    """The frame as GX validates it: a shallow copy with numpy integers widened to int64 and
-    the text GX would make of a categorical regex column made once (GX casts with
-    ``astype(str)`` for every regex metric)."""
+    """The frame as GX validates it: a shallow copy with numpy integers widened to int64,
+    timestamps in nanoseconds, and the text GX would make of a categorical regex column
+    made once (GX casts with ``astype(str)`` for every regex metric)."""
     view = frame.copy(deep=False)
     typed = {e["kwargs"].get("column") for e in spec["expectations"] if e["type"] in _TYPE_EXPECTATIONS}
     regex = {e["kwargs"].get("column") for e in spec["expectations"] if e["type"] in _REGEX_EXPECTATIONS}
@@ -297,6 +297,11 @@ def _validation_view(frame: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFra
         dtype = view[column].dtype
         if str(dtype) in _NARROW_INTEGERS:
             view[column] = view[column].astype("int64")
+        elif str(dtype).startswith("datetime64[") and str(dtype) != "datetime64[ns]":
+            try:  # GX compares datetime64[ns] vectorised, any other unit value by value
+                view[column] = view[column].astype("datetime64[ns]")
+            except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+                pass
         elif column in regex and isinstance(dtype, pd.CategoricalDtype):
             view[column] = _categorical_as_text(view[column])
     return view

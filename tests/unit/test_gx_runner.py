@@ -172,7 +172,7 @@ def _raw_frames(landing):
     broken.loc[1, "aktivitet"] = "fodboldklub"
     broken.loc[2, "slutdato"] = broken.loc[2, "startdato"].replace(year=broken.loc[2, "startdato"].year - 1)
     yield "raw_participant_registrations", broken, {
-        **parameters.raw_participant_registrations("2011-14", year, landing / "no-raw-layer"),
+        **parameters.raw_participant_registrations("2011-14", year, landing / "no-raw-layer", path),
         "plan_ids": sorted(set(registrations["helhedsplan_id"]))}
 
 

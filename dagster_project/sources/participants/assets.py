@@ -24,8 +24,8 @@ def raw_participant_registrations_inputs(settings: Settings, key: str):
     """(landing files, suite parameters) of one partition; the parameters name the plans of
     the round in the gated grants, so new grants re-gate the round's registrations."""
     funding_round, year = split_key(key)
-    return ([settings.landing_dir / registration_file(key)],
-            parameters.raw_participant_registrations(funding_round, year, settings.raw_dir))
+    path = settings.landing_dir / registration_file(key)
+    return [path], parameters.raw_participant_registrations(funding_round, year, settings.raw_dir, path)
 
 
 @dg.asset(
