@@ -13,6 +13,8 @@ them at once.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import os
@@ -104,6 +106,19 @@ def s1c_cofinancing_of_exactly_25_percent(landing: Path) -> None:
     _edit_json(landing, edit)
 
 
+def s1c_on_one_line(landing: Path) -> None:
+    document = json.loads((landing / S1C).read_text(encoding="utf-8"))
+    (landing / S1C).write_text(json.dumps(document, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def s2_spaces_around_fields(landing: Path) -> None:
+    # "a, b, c": a spreadsheet's CSV export with a space after each separator.
+    path = landing / AREAS
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert not any("," in field or '"' in field for row in rows for field in row)  # nothing to quote
+    path.write_text("".join(", ".join(row) + "\n" for row in rows), encoding="utf-8")
+
+
 def s2_crlf(landing: Path) -> None:
     for name in (AREAS, ESTATES):
         _line_endings(landing / name, "\r\n")
@@ -146,7 +161,9 @@ VARIANTS = [
     Variant("S1c amounts as binary floats", "S1c", (S1C,), s1c_amounts_as_binary_floats),
     Variant("S1c co-financing of exactly 25 %", "S1c", (S1C,), s1c_cofinancing_of_exactly_25_percent,
             same_values=False),
+    Variant("S1c on one line", "S1c", (S1C,), s1c_on_one_line),
     Variant("S2 registers with CRLF line endings", "S2", (AREAS, ESTATES), s2_crlf),
+    Variant("S2 header and values with a space after each comma", "S2", (AREAS,), s2_spaces_around_fields),
     Variant("S3 list with LF line endings", "S3", ("lister/liste_*.csv",), s3_lf),
     Variant("S4 indicators with LF line endings", "S4", (INDICATORS,), s4_lf),
     Variant("S5 registrations with CRLF line endings", "S5", ("deltagere/*/registreringer_*.csv",), s5_crlf),

@@ -251,16 +251,20 @@ def validate_frame(frame: pd.DataFrame, suite: str, *, subject: str,
     index_columns = list(dict.fromkeys(c for c in [*key_columns, *locator_columns] if c in frame.columns))
     result_format: dict[str, Any] = {"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE_ROWS,
                                      "return_unexpected_index_query": False}
-    if index_columns:
-        result_format["unexpected_index_column_names"] = index_columns
+    narrow = len(frame) >= NARROW_FROM_ROWS
+    gx_index = _gx_index_columns(frame, index_columns) if narrow else index_columns
+    if gx_index:
+        result_format["unexpected_index_column_names"] = gx_index
     view = _validation_view(frame, spec)
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": view})
-    with _fast_gx(index_columns, narrow=len(view) >= NARROW_FROM_ROWS):
+    with _fast_gx(gx_index, narrow=narrow):
         validation = batch.validate(_gx_suite(suite), expectation_parameters=dict(parameters or {}),
                                     result_format=result_format)
+    locators = _Locators(frame) if gx_index != index_columns else None
     for result in validation.results:
         columns = _columns_of(result.expectation_config.kwargs)
-        result.result = _bounded(mask_deep(_in_kroner(result.result or {}, columns)))
+        info = locators.add(result.result or {}, index_columns) if locators else (result.result or {})
+        result.result = _bounded(mask_deep(_in_kroner(info, columns)))
         if result.exception_info:
             result.exception_info = mask_deep(result.exception_info)
     outcomes = [_outcome(result) for result in validation.results]
@@ -305,6 +309,50 @@ def _validation_view(frame: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFra
         elif column in regex and isinstance(dtype, pd.CategoricalDtype):
             view[column] = _categorical_as_text(view[column])
     return view
+
+
+def _gx_index_columns(frame: pd.DataFrame, index_columns: Sequence[str]) -> list[str]:
+    """The columns GX names failing rows by. ``_source_locator`` is a different text on
+    every row and would be filtered with every domain; where file and row number name a row
+    alone, GX names rows by those and the locator is added to the few failing rows after
+    (``_Locators``)."""
+    if not {"_source_file", "_source_row", "_source_locator"} <= set(index_columns):
+        return list(index_columns)
+    if frame.duplicated(["_source_file", "_source_row"]).any():
+        return list(index_columns)  # JSON: a plan's lines share its row
+    return [c for c in index_columns if c != "_source_locator"]
+
+
+class _Locators:
+    """``_source_locator`` of failing rows named by ``_source_file`` and ``_source_row``,
+    put where GX puts an index column: after the row."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def add(self, result: dict[str, Any], index_columns: Sequence[str]) -> dict[str, Any]:
+        keys = [k for k in ("unexpected_index_list", "partial_unexpected_index_list")
+                if isinstance(result.get(k), list) and result[k] and isinstance(result[k][0], dict)]
+        if keys:
+            needed = {(str(r.get("_source_file")), int(r["_source_row"]))
+                      for k in keys for r in result[k][:STORED_ROWS] if r.get("_source_row") is not None}
+            rows = self.frame[self.frame["_source_row"].isin([row for _, row in needed])]
+            found = {(str(f), int(r)): loc for f, r, loc in
+                     rows[["_source_file", "_source_row", "_source_locator"]].itertuples(index=False)}
+            for k in keys:
+                result[k] = [self._with_locator(r, found) for r in result[k][:STORED_ROWS]]
+        if "unexpected_index_column_names" in result:
+            result["unexpected_index_column_names"] = list(index_columns)
+        return result
+
+    @staticmethod
+    def _with_locator(row: dict[str, Any], found: dict) -> dict[str, Any]:
+        named: dict[str, Any] = {}
+        for key, value in row.items():
+            named[key] = value
+            if key == "_source_row":
+                named["_source_locator"] = found.get((str(row.get("_source_file")), int(value)))
+        return named
 
 
 _TEXT_DTYPE = pd.Series(["x"]).astype(str).dtype  # what astype(str) makes: pandas' default text
@@ -378,20 +426,53 @@ def _narrowed_get_domain_records(self, domain_kwargs: dict) -> pd.DataFrame:
         batch_data._dataframe = frame
 
 
+_apply_row_condition_filter = pandas_execution_engine.PandasExecutionEngine._apply_row_condition_filter
+# per running validation: row condition -> its rows, and (row condition, columns) -> the filtered frame
+_row_conditions: list[dict[Any, Any]] = []
+
+
+def _remembered_row_condition_filter(self, data: pd.DataFrame, row_condition: Any, domain_kwargs: dict):
+    """GX filters the whole frame by an expectation's row condition for each of its metrics
+    (the row count, the columns, the values: some five times), with ``DataFrame.query``.
+    Here each condition is evaluated once per validation, on the columns it names, and each
+    filtered frame made once; the rows are the same (``query`` filters by the same mask)."""
+    memo = _row_conditions[-1] if _row_conditions else None
+    text = getattr(row_condition, "pass_through_filter", None) or repr(row_condition)
+    if memo is None:
+        return _apply_row_condition_filter(self, data, row_condition, domain_kwargs)
+    key = (type(row_condition).__name__, text, domain_kwargs.get("condition_parser"), len(data))
+    if key not in memo:
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+        named = [c for c in data.columns if c in words] or list(data.columns)
+        kept = _apply_row_condition_filter(self, data[named], row_condition, domain_kwargs)
+        memo[key] = data.index.isin(kept.index) if data.index.is_unique else None
+    mask = memo[key]
+    if mask is None:
+        return _apply_row_condition_filter(self, data, row_condition, domain_kwargs)
+    frame_key = (key, tuple(data.columns))
+    if frame_key not in memo:
+        memo[frame_key] = data[mask]
+    return memo[frame_key]
+
+
 @contextmanager
 def _fast_gx(index_columns: Sequence[str], *, narrow: bool) -> Iterator[None]:
     """While a suite runs: each expectation's domain holds only the columns it reads (for a
-    frame large enough to gain from it), and each expectation's configuration is built once."""
+    frame large enough to gain from it), each row condition is evaluated once, and each
+    expectation's configuration is built once."""
     engine = pandas_execution_engine.PandasExecutionEngine
     if narrow:
         engine.get_domain_records = _narrowed_get_domain_records
     Expectation.configuration = property(_remembered_configuration)
+    engine._apply_row_condition_filter = _remembered_row_condition_filter
     _index_columns.append(tuple(index_columns))
     _configurations.append({})
+    _row_conditions.append({})
     try:
         yield
     finally:
-        _configurations.pop()
+        _row_conditions.pop()
+        engine._apply_row_condition_filter = _apply_row_condition_filter
         _index_columns.pop()
         Expectation.configuration = _configuration
         engine.get_domain_records = _get_domain_records
