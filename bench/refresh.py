@@ -578,19 +578,12 @@ def run_suite_sql(con, suite: dict, relation: str, parameters: dict[str, Any]) -
 
 
 def _raw_parameters(settings) -> dict[str, Callable[[str | None], dict[str, Any]]]:
-    """Suite parameters of each raw asset, by partition, exactly as the raw assets gate with."""
-    from dagster_project.automation.jobs import PARTITIONED_SOURCES
-    from dagster_project.quality import parameters
+    """Suite parameters of each raw asset, by partition, exactly as the raw assets gate with:
+    what each source declares in sources/<source>/source.py."""
+    from dagster_project.sources.registry import SOURCES
 
-    by_asset: dict[str, Callable[[str | None], dict[str, Any]]] = {
-        "raw_register_areas": lambda _key: parameters.raw_register_areas(),
-        "raw_register_estates": lambda _key: parameters.raw_register_estates(settings.raw_dir),
-        "raw_statbank_folk1a": lambda _key: parameters.raw_statbank_folk1a(),
-    }
-    for source in PARTITIONED_SOURCES:
-        by_asset[source.asset.key.to_user_string()] = (
-            lambda key, source=source: dict(source.inputs(settings, key)[1] or {}))
-    return by_asset
+    return {source.asset: (lambda key, source=source: dict(source.parameters(settings, key) or {}))
+            for source in SOURCES}
 
 
 def run_raw_gates(con, settings) -> dict[str, int]:

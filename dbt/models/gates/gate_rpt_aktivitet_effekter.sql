@@ -20,7 +20,8 @@ select
     activity_code || '/' || outcome || '/' || horizon || '/' || subgroup as effect_key,
     case
         when is_suppressed then ({{ (counts_and_outcomes + ratios + differences) | join(' is null and ') }} is null)
-        else treated_n >= 5
+        -- treated_n may be hidden against differencing (docs/privacy.md) in a published row.
+        else (treated_n is null or treated_n >= 5)
             and matched_controls_n >= 5
             and (treated_outcome is not null and control_outcome is not null and control_effective_size is not null)
     end as suppression_consistent,

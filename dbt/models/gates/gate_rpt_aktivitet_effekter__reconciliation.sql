@@ -47,6 +47,8 @@ select
     case
         when episodes.measured = 0 then report.activity_code is null
         when report.is_suppressed then report.activity_code is not null
+        -- A treated_n hidden against differencing is not reconciled.
+        when report.treated_n is null then true
         -- An unmatched count of 1-4 is hidden: the matched alone are 1-4 short.
         when report.treated_unmatched_n is null then report.treated_n between episodes.measured - 4 and episodes.measured - 1
         else report.treated_n + report.treated_unmatched_n = episodes.measured
