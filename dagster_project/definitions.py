@@ -9,7 +9,8 @@ from dagster_project.automation.jobs import ALL_JOBS
 from dagster_project.automation.schedules import monthly_full_refresh
 from dagster_project.automation.sensors import landing_sensor, refresh_chain
 from dagster_project.dbt.assets import dbt_models
-from dagster_project.dbt.project import ProjectDbtCliResource, dbt_executable, dbt_project
+from dagster_project.dbt.project import ProjectDbtCliResource, dbt_executable, dbt_project, load_manifest
+from dagster_project.dbt.translator import TRANSLATOR
 from dagster_project.docs.assets import published_docs
 from dagster_project.publish.assets import published_warehouse
 from dagster_project.quality.checks import mart_checks
@@ -22,7 +23,7 @@ defs = dg.Definitions(
     # Every asset links to the code that defines it (the UI's code references).
     assets=dg.with_source_code_references([*RAW_ASSETS, dbt_models, published_warehouse, effects_forest_plot,
                                                  published_docs]),
-    asset_checks=[*mart_checks(), list_check],
+    asset_checks=[*mart_checks(load_manifest(), TRANSLATOR.get_asset_key), list_check],
     jobs=ALL_JOBS,
     schedules=[monthly_full_refresh],
     sensors=[landing_sensor, refresh_chain],

@@ -12,6 +12,7 @@ assets, the dbt profile and the command line agree on where things are.
 | BOLIGSOCIAL_TRUTH_DIR        | $DATA_DIR/truth          | generator's truth, outside the landing |
 | BOLIGSOCIAL_KEEP_VERSIONS    | 5                        | published versions kept for rollback   |
 | BOLIGSOCIAL_DOCS_PORT        | 8765                     | port of `make docs` on 127.0.0.1       |
+| BOLIGSOCIAL_RESTRICTED_GROUP | unset: the owner only    | group that may read restricted.duckdb  |
 
 Read where they are used: BOLIGSOCIAL_PSEUDONYM_KEY (dagster_project/pseudonym.py) and
 BOLIGSOCIAL_STATBANK_URL (dagster_project/sources/statbank/client.py).
@@ -48,6 +49,9 @@ class Settings:
     truth_dir: Path
     keep_versions: int
     docs_port: int = DEFAULT_DOCS_PORT
+    # Group (name or gid) that may read the person-level files besides their owner; None:
+    # the owner only (dagster_project/publish/warehouse.py).
+    restricted_group: str | None = None
 
     @property
     def raw_dir(self) -> Path:
@@ -87,6 +91,7 @@ def get_settings() -> Settings:
         truth_dir=_path("BOLIGSOCIAL_TRUTH_DIR", data_dir / "truth"),
         keep_versions=int(os.environ.get("BOLIGSOCIAL_KEEP_VERSIONS", "5")),
         docs_port=_port("BOLIGSOCIAL_DOCS_PORT", DEFAULT_DOCS_PORT),
+        restricted_group=os.environ.get("BOLIGSOCIAL_RESTRICTED_GROUP") or None,
     )
 
 

@@ -14,7 +14,10 @@ test_bad_input.py runs every entry through a full refresh.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dagster_project.pseudonym import CPR_RULE, MASK
+from dagster_project.quality.parameters import delivered_at
 
 S1A = "lbf/bevillinger_2011-14.csv"
 S1B = "lbf/bevillinger_2015-18.xlsx"
@@ -41,6 +45,9 @@ RAW_LISTS = "raw_area_lists:expectation_suite"
 RAW_INDICATORS = "raw_area_indicators:expectation_suite"
 RAW_REGISTRATIONS = "raw_participant_registrations:expectation_suite"
 LIST_NAMES_RESOLVE = "int_area__lists_resolved:gx_area_list_names_resolve"
+INDICATOR_COVERAGE = "fct_omraade_aar:gx_fct_omraade_aar_indicators_for_every_inhabited_area"
+PLAN_FIELDS_RULE = "a plan has one name, kommune, housing organisation, afdelinger and period on all its budget lines"
+FINITE_AMOUNT_RULE = "amount is a finite number (not NaN or Infinity)"
 
 # An erstatningspersonnummer (day of month + 60): CPR-shaped, never a real person's.
 FAKE_CPR = "610185-1234"
@@ -152,7 +159,15 @@ def s1a_unknown_municipality(landing: Path) -> Expected:
 
 def s1a_negative_grant(landing: Path) -> Expected:
     S1A_FILE.update(landing, 4, "Bevilling kr", lambda amount: "-" + amount)
-    return Expected((S1A, "line 4", "column 'Bevilling kr' (grant_lbf_ore)", "LBF's grant is not negative"), RAW_LBF)
+    return Expected((S1A, "line 4", "column 'Bevilling kr' (grant_lbf_ore)", "LBF's grant is positive"), RAW_LBF)
+
+
+def s1a_grant_of_86_million_refunded(landing: Path) -> Expected:
+    # -86.890.012,50 kr is -8689001250 øre: ten digits, which a message in øre would show
+    # (and a CPR scan would mask as '**********'). Messages show amounts in kroner.
+    S1A_FILE.set(landing, 5, "Bevilling kr", "-86.890.012,50")
+    return Expected((S1A, "line 5", "column 'Bevilling kr' (grant_lbf_ore)", "LBF's grant is positive",
+                     "'-86.890.012,50 kr'"), RAW_LBF, forbidden=("8689001250",))
 
 
 def s1a_english_number(landing: Path) -> Expected:
@@ -230,6 +245,32 @@ def s1b_sheet_renamed(landing: Path) -> Expected:
     return Expected((S1B, "workbook must have a sheet 'Bevillinger'", "Ark1"))
 
 
+def _sheet_rows(landing: Path) -> list[tuple]:
+    workbook = openpyxl.load_workbook(landing / S1B, read_only=True)
+    try:
+        return list(workbook["Bevillinger"].iter_rows(values_only=True))
+    finally:
+        workbook.close()
+
+
+def s1b_plan_renamed_on_one_line(landing: Path) -> Expected:
+    rows = _sheet_rows(landing)
+    plan = rows[1][0]
+    lines = [n for n, row in enumerate(rows, start=1) if row[0] == plan]  # sheet rows of the plan
+    renamed = f"{rows[1][1]} Syd"
+    _edit_sheet(landing, lambda wb: wb["Bevillinger"].__setitem__(f"B{lines[1]}", renamed))
+    return Expected((S1B, f"sheet Bevillinger row {lines[0]}", f"sheet Bevillinger row {lines[1]}",
+                     "(plan_conflict)", PLAN_FIELDS_RULE,
+                     f"navn {rows[1][1]!r} (sheet Bevillinger row {lines[0]}) and {renamed!r} "
+                     f"(sheet Bevillinger row {lines[1]})"), RAW_LBF)
+
+
+def s1b_line_without_an_lbf_grant(landing: Path) -> Expected:
+    _edit_sheet(landing, lambda wb: wb["Bevillinger"].__setitem__("G5", 0))
+    return Expected((S1B, "sheet Bevillinger row 5", "column 'budget_lbf_kr' (grant_lbf_ore)",
+                     "LBF's grant is positive", "'0,00 kr'"), RAW_LBF)
+
+
 def s1b_truncated(landing: Path) -> Expected:
     data = (landing / S1B).read_bytes()
     (landing / S1B).write_bytes(data[: len(data) // 2])
@@ -273,6 +314,51 @@ def s1c_truncated(landing: Path) -> Expected:
 def s1c_missing_key(landing: Path) -> Expected:
     _edit_json(landing, lambda document: document["helhedsplaner"][1].pop("kommunekode"))
     return Expected((S1C, "row $.helhedsplaner[1]", "column 'kommunekode'", "required key is missing"))
+
+
+def s1c_plan_listed_twice(landing: Path) -> Expected:
+    """The export repeats a plan's object (a second page of the API that starts again),
+    with its last indsatsområde: no budget line is there twice, the plan is."""
+    document = json.loads((landing / S1C).read_text(encoding="utf-8"))
+    # A plan of 2-4 lines: the message names the first 5 failing rows, both objects among them.
+    plan = next(i for i, p in enumerate(document["helhedsplaner"]) if 1 < len(p["indsatsomraader"]) <= 4)
+    last = len(document["helhedsplaner"])
+
+    def edit(document):
+        again = json.loads(json.dumps(document["helhedsplaner"][plan]))
+        again["indsatsomraader"] = [document["helhedsplaner"][plan]["indsatsomraader"].pop()]
+        document["helhedsplaner"].append(again)
+    _edit_json(landing, edit)
+    return Expected((S1C, f"$.helhedsplaner[{plan}].indsatsomraader[0]", f"$.helhedsplaner[{last}].indsatsomraader[0]",
+                     "column 'helhedsplaner[].id' (plan_records)",
+                     "a helhedsplan is one object of helhedsplaner: its id appears once in the export", "by value 2"),
+                    RAW_LBF)
+
+
+def s1c_indsatsomraade_twice_in_a_plan(landing: Path) -> Expected:
+    def edit(document):
+        lines = document["helhedsplaner"][0]["indsatsomraader"]
+        lines.append(json.loads(json.dumps(lines[0])))
+    _edit_json(landing, edit)
+    document = json.loads((landing / S1C).read_text(encoding="utf-8"))
+    copy = len(document["helhedsplaner"][0]["indsatsomraader"]) - 1
+    return Expected((S1C, "$.helhedsplaner[0].indsatsomraader[0]", f"$.helhedsplaner[0].indsatsomraader[{copy}]",
+                     "column 'id + indsatsomraader.navn' (budget_line_id)", "appears only once in the file"), RAW_LBF)
+
+
+def s1c_budget_not_a_number(landing: Path) -> Expected:
+    # Python's JSON parser, like JavaScript's serialiser of a failed sum, knows NaN.
+    _edit_json(landing, lambda document: document["helhedsplaner"][1]["indsatsomraader"][0]["budget"]
+               .__setitem__("lbf", math.nan))
+    return Expected((S1C, "row $.helhedsplaner[1].indsatsomraader[0]", "column 'budget.lbf'", FINITE_AMOUNT_RULE,
+                     "'nan'"))
+
+
+def s1c_budget_infinite(landing: Path) -> Expected:
+    _edit_json(landing, lambda document: document["helhedsplaner"][2]["indsatsomraader"][0]["budget"]
+               .__setitem__("kommune", math.inf))
+    return Expected((S1C, "row $.helhedsplaner[2].indsatsomraader[0]", "column 'budget.kommune'", FINITE_AMOUNT_RULE,
+                     "'inf'"))
 
 
 def s1c_estate_unknown_to_the_register(landing: Path) -> Expected:
@@ -388,6 +474,18 @@ def s4_residents_suppressed(landing: Path) -> Expected:
                     RAW_INDICATORS)
 
 
+def s4_area_left_out(landing: Path) -> Expected:
+    """A year's file leaves out every row of an area that has residents in the register
+    panel that year: the raw gate cannot know it, the gate across files does."""
+    rows = INDICATORS_FILE.read(landing)
+    area = rows[1][0]
+    INDICATORS_FILE.write(landing, [row for row in rows if row[0] != area])
+    year = INDICATORS.split("_")[-1].split(".")[0]
+    return Expected((INDICATORS, f"area_id/year '{area}/{year}'", "column 'INDIKATOR' (missing_indicators)",
+                     "every area of the register with residents in the register panel that year has its rows",
+                     "every indicator ("), INDICATOR_COVERAGE)
+
+
 def s4_decimal_point(landing: Path) -> Expected:
     line = _first_line_with(INDICATORS_FILE, landing, lambda text: ";UDEN_ARB_UDD_PCT;" in text and "," in text)
     value = INDICATORS_FILE.update(landing, line, "INDHOLD", lambda number: number.replace(",", "."))
@@ -440,6 +538,20 @@ def s5_unknown_activity(landing: Path) -> Expected:
                      "'fodboldklub'"), RAW_REGISTRATIONS, forbidden=_cprs(registrations, landing))
 
 
+def s5_registered_after_delivery(landing: Path) -> Expected:
+    """A registration timestamped after the file was delivered (its modification time in
+    the landing directory, kept as the provider's transfer set it)."""
+    registrations = registrations_file(landing, "2015-18")
+    path = landing / registrations.path
+    delivered = path.stat().st_mtime
+    late = (delivered_at(path) + dt.timedelta(days=10)).isoformat()
+    registrations.set(landing, 3, "registreret", late)
+    os.utime(path, (delivered, delivered))
+    return Expected((registrations.path, "line 3", "column 'registreret'",
+                     "registreret is no later than the file's delivery", repr(late)), RAW_REGISTRATIONS,
+                    forbidden=_cprs(registrations, landing))
+
+
 def s5_registered_twice(landing: Path) -> Expected:
     registrations = registrations_file(landing, "2019-26")
     rows = registrations.read(landing)
@@ -485,6 +597,21 @@ def s6_malformed_cpr(landing: Path) -> Expected:
                     forbidden=(bad, bad.replace("-", ""), *_panel_cprs(table)))
 
 
+def s6_absence_not_a_number(landing: Path) -> Expected:
+    """NaN in a double column: Parquet's NaN is a number, not a null, and would reach every
+    mean of school absence."""
+    def edit(table: pa.Table) -> pa.Table:
+        values = table.column("skolefravaer_pct").to_pylist()
+        row = next(i for i, v in enumerate(values) if v is not None)
+        values[row] = math.nan
+        return table.set_column(table.schema.get_field_index("skolefravaer_pct"), "skolefravaer_pct",
+                                pa.array(values, pa.float64()))
+    table = _edit_panel(landing, edit)
+    row = next(i for i, v in enumerate(table.column("skolefravaer_pct").to_pylist()) if v is not None) + 1
+    return Expected((PANEL, f"row {row}", "column 'skolefravaer_pct'", "number is finite (not NaN or Infinity)",
+                     "'nan'"), forbidden=_panel_cprs(table))
+
+
 def s6_cpr_as_number(landing: Path) -> Expected:
     def edit(table: pa.Table) -> pa.Table:
         numbers = pa.array([int(c.replace("-", "")) for c in table.column("cpr").to_pylist()], pa.int64())
@@ -512,6 +639,8 @@ CORRUPTIONS = [
     Corruption("S1a plan in kommune 999", "unknown kommune", "S1a", s1a_unknown_municipality),
     Corruption("S1a negative grant", "negative amount", "S1a", s1a_negative_grant),
     Corruption("S1a amount in English format", "unparseable amount", "S1a", s1a_english_number),
+    Corruption("S1a grant of -86.890.012,50 kr", "amount in a message (kroner, not øre)", "S1a",
+               s1a_grant_of_86_million_refunded),
     Corruption("S1a date with slashes", "unparseable date", "S1a", s1a_date_with_slashes),
     Corruption("S1a row missing its last field", "wrong number of fields", "S1a", s1a_short_row),
     Corruption("S1a afdeling id 8071-0", "malformed id", "S1a", s1a_malformed_estate_id),
@@ -523,11 +652,18 @@ CORRUPTIONS = [
     Corruption("S1b start date typed as text", "unparseable date", "S1b", s1b_text_in_date_cell),
     Corruption("S1b sheet renamed", "missing sheet", "S1b", s1b_sheet_renamed),
     Corruption("S1b workbook cut in half", "truncated file", "S1b", s1b_truncated),
+    Corruption("S1b plan renamed on one of its lines", "rule across the rows of a file (one plan, one name)", "S1b",
+               s1b_plan_renamed_on_one_line),
+    Corruption("S1b line with an LBF grant of 0", "amount never sent as zero", "S1b", s1b_line_without_an_lbf_grant),
     Corruption("S1c co-financing under 25 %", "rule across fields (co-financing)", "S1c",
                s1c_cofinancing_under_25_percent),
     Corruption("S1c plan starts in 2027", "date outside the round", "S1c", s1c_starts_after_the_round),
     Corruption("S1c export cut in half", "truncated file", "S1c", s1c_truncated),
     Corruption("S1c plan without kommunekode", "missing field", "S1c", s1c_missing_key),
+    Corruption("S1c plan listed twice in the export", "duplicate key (JSON)", "S1c", s1c_plan_listed_twice),
+    Corruption("S1c indsatsområde twice in a plan", "duplicate key (JSON)", "S1c", s1c_indsatsomraade_twice_in_a_plan),
+    Corruption("S1c budget NaN", "number not finite", "S1c", s1c_budget_not_a_number),
+    Corruption("S1c budget Infinity", "number not finite", "S1c", s1c_budget_infinite),
     Corruption("S1c plan covers afdeling 9999-999", "unknown estate (cross-source)", "S1c",
                s1c_estate_unknown_to_the_register),
     Corruption("area register is empty", "empty file", "S2", areas_empty),
@@ -547,15 +683,20 @@ CORRUPTIONS = [
     Corruption("S4 '..' for BEBOERE", "suppressed where no suppression is allowed", "S4", s4_residents_suppressed),
     Corruption("S4 decimal point instead of comma", "decimal point instead of comma", "S4", s4_decimal_point),
     Corruption("S4 share of 143,7 %", "value out of range", "S4", s4_share_over_100),
+    Corruption("S4 file leaves an inhabited area out", "rows missing across files (cross-source)", "S4",
+               s4_area_left_out),
     Corruption("S5 CPR number with month 13", "malformed CPR", "S5", s5_malformed_cpr),
     Corruption("S5 cpr and slutdato swapped", "CPR in the wrong field", "S5", s5_cpr_in_end_date),
     Corruption("S5 activity ends after the round", "date outside the round", "S5", s5_ends_after_the_round),
     Corruption("S5 unknown activity", "unknown code", "S5", s5_unknown_activity),
     Corruption("S5 participant registered twice", "duplicate key", "S5", s5_registered_twice),
+    Corruption("S5 registered after the file was delivered", "date later than the delivery", "S5",
+               s5_registered_after_delivery),
     Corruption("S6 Parquet file cut in half", "truncated file", "S6", s6_truncated),
     Corruption("S6 without the herkomst column", "missing column", "S6", s6_missing_column),
     Corruption("S6 CPR number with day 00", "malformed CPR", "S6", s6_malformed_cpr),
     Corruption("S6 cpr stored as a number", "wrong column type", "S6", s6_cpr_as_number),
+    Corruption("S6 school absence NaN", "number not finite", "S6", s6_absence_not_a_number),
     Corruption("S7 snapshot is empty", "empty file", "S7", s7_empty),
     Corruption("S7 population with thousands separators", "unparseable number", "S7", s7_thousands_separator),
 ]

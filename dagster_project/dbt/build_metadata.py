@@ -37,7 +37,9 @@ from dagster_project.core.raw_store import RawStore
 from dagster_project.versioning import code_revision
 
 DIALECT = "duckdb"
-# Schema name given to the raw layer when a read_parquet() source is turned into a table.
+# Catalog and schema given to the raw layer when a read_parquet() source is turned into a
+# table: three parts, as the build's relations have, so that a model reading both (a gate
+# reconciling a mart with the raw layer) has one nesting level for sqlglot.
 RAW_SCHEMA = "raw"
 
 logger = dg.get_dagster_logger()
@@ -169,8 +171,12 @@ def _relations(manifest: Mapping[str, Any],
         if props["resource_type"] in ("model", "seed", "snapshot") and props.get("relation_name"):
             relations[uid] = Relation(uid, asset_key_of(props), _table_name(props["relation_name"]))
     for uid, props in manifest["sources"].items():
-        relations[uid] = Relation(uid, asset_key_of(props), f"{RAW_SCHEMA}.{props['identifier']}".lower())
+        relations[uid] = Relation(uid, asset_key_of(props), _raw_table(props["identifier"]))
     return relations
+
+
+def _raw_table(name: str) -> str:
+    return f"{RAW_SCHEMA}.{RAW_SCHEMA}.{name}".lower()
 
 
 def _table_name(relation_name: str) -> str:
@@ -256,7 +262,7 @@ def column_lineage(
     parents = [relations[p] for p in props["depends_on"]["nodes"] if p in relations]
     tree = parse_one(compiled_sql, dialect=DIALECT)
     schema = MappingSchema(dialect=DIALECT)
-    sources = {p.table.split(".", 1)[1]: p for p in parents if p.unique_id.startswith("source.")}
+    sources = {p.table.rsplit(".", 1)[1]: p for p in parents if p.unique_id.startswith("source.")}
 
     def raw_table(node: exp.Expression) -> exp.Expression:
         # read_parquet('<raw_dir>/<raw asset>/*.parquet', ...) stands for the raw asset.
@@ -265,11 +271,11 @@ def column_lineage(
             name = next((s for s in sources if re.search(rf"[/\\]{re.escape(s)}[/\\]", call, re.IGNORECASE)), None)
             if name is None:
                 return node
-            if name not in catalog.columns.get(f"{RAW_SCHEMA}.{name}", {}):
-                catalog.columns[f"{RAW_SCHEMA}.{name}"] = {
+            if name not in catalog.columns.get(_raw_table(name), {}):
+                catalog.columns[_raw_table(name)] = {
                     column: data_type for column, data_type, *_ in con.sql(f"describe select * from {call}").fetchall()
                 }
-            return exp.table_(name, db=RAW_SCHEMA, alias=node.alias or None)
+            return exp.table_(name, db=RAW_SCHEMA, catalog=RAW_SCHEMA, alias=node.alias or None)
         return node
 
     tree = tree.transform(raw_table)

@@ -7,6 +7,7 @@ The manifest must exist before definitions load (docs/constraints.md): `make man
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -27,6 +28,11 @@ def dbt_executable() -> str:
     """`dbt` from this environment: DbtCliResource needs it, and it must be on PATH."""
     candidate = Path(sys.executable).parent / "dbt"
     return str(candidate) if candidate.exists() else "dbt"
+
+
+def load_manifest() -> dict:
+    """The manifest ``prepare_manifest`` (`dbt parse`) wrote."""
+    return json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
 
 
 def prepare_manifest() -> Path:

@@ -19,7 +19,9 @@ comparison of participants with all eligible non-participants is biased.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,9 @@ from dagster_project.reference import Activity, activities
 
 REGISTRATION_FILE = "deltagere/{round}/registreringer_{year}.csv"
 REGISTRATION_COLUMNS = ("cpr", "helhedsplan_id", "aktivitet", "startdato", "slutdato", "registreret")
+# When the world's files were delivered (the grant export's 'udtrukket'): a registrations
+# file's delivery is its modification time in the landing directory (docs/source_contracts.md).
+DELIVERED_AT = dt.datetime(2026, 10, 1, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,7 @@ def write_registrations(landing_dir: Path, episodes: dict[str, np.ndarray], plan
             path = landing_dir / REGISTRATION_FILE.format(round=funding_round, year=year)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(buffer.getvalue(), encoding="utf-8")
+            os.utime(path, (DELIVERED_AT.timestamp(), DELIVERED_AT.timestamp()))
             written.append(path)
     return written
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from dagster_project.generator.participants import DELIVERED_AT
 from dagster_project.generator.world import Plan, World
 from dagster_project.sources.lbf.readers import GRANT_FILES, S1A_COLUMNS, S1B_COLUMNS, S1B_SHEET
 from dagster_project.sources.register.readers import (
@@ -85,7 +86,7 @@ def write_grants_2019_26(world: World, landing_dir: Path) -> Path:
     path = landing_dir / GRANT_FILES["2019-26"]
     document = {
         "pulje": "2019-26",
-        "udtrukket": "2026-10-01T06:00:00+02:00",
+        "udtrukket": DELIVERED_AT.isoformat(),
         "helhedsplaner": [
             {
                 "id": plan.plan_id,

@@ -9,7 +9,14 @@ from dagster_project.core.published import PublishedTable
 from dagster_project.core.raw_store import RawStore
 from dagster_project.dbt.project import dbt_project
 from dagster_project.publish.inputs import version_digest, warehouse_inputs_digest
-from dagster_project.publish.privacy_gates import RULE_CPR, RULE_PII, RULE_SMALL_COUNT, RULE_UNDECLARED
+from dagster_project.publish.privacy_gates import (
+    RULE_CPR,
+    RULE_DIFFERENCE,
+    RULE_PII,
+    RULE_SMALL_COUNT,
+    RULE_UNDECLARED,
+    parse_additive,
+)
 from dagster_project.publish.warehouse import PrivacyGateFailed, current_version, publish
 from dagster_project.quality.checks import mart_suites
 from dagster_project.quality.data_docs import build_index
@@ -20,7 +27,8 @@ from dagster_project.versioning import code_revision
 
 def published_tables() -> list[PublishedTable]:
     """Models whose dbt meta says ``publish: marts`` or ``publish: restricted``, with their
-    ``meta.pii`` and the ``meta.count`` declarations of their columns."""
+    ``meta.pii``, the ``meta.count`` declarations of their columns and the counts that add up
+    by construction (``meta.additive``)."""
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
     tables = []
     for node in manifest["nodes"].values():
@@ -37,7 +45,8 @@ def published_tables() -> list[PublishedTable]:
                 name=node.get("alias") or node["name"], schema=node["schema"], database=target,
                 pii=bool(meta.get("pii")),
                 count_columns=frozenset(n for n, v in declared.items() if v is True),
-                not_count_columns=frozenset(n for n, v in declared.items() if v is False)))
+                not_count_columns=frozenset(n for n, v in declared.items() if v is False),
+                additive=parse_additive(node["name"], meta.get("additive"))))
     return sorted(tables, key=lambda t: (t.database, t.name))
 
 
@@ -76,7 +85,7 @@ PRIVACY_GATES = "privacy_gates"
     check_specs=[dg.AssetCheckSpec(
         PRIVACY_GATES, asset="published_warehouse", blocking=True,
         description=("Privacy gates on the new version before the switch (publish/privacy_gates.py): "
-                     f"'{RULE_CPR}'; '{RULE_SMALL_COUNT}'; '{RULE_UNDECLARED}'; '{RULE_PII}'."))],
+                     f"'{RULE_CPR}'; '{RULE_SMALL_COUNT}'; '{RULE_DIFFERENCE}'; '{RULE_UNDECLARED}'; '{RULE_PII}'."))],
     group_name="publish",
     kinds={"duckdb", "parquet"},
     owners=OWNERS,
@@ -126,6 +135,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             checks=checks,
             keep_versions=settings.keep_versions,
             inputs_digest=digest,
+            restricted_group=settings.restricted_group,
         )
     except PrivacyGateFailed as failed:
         context.log.error(str(failed))
@@ -175,8 +185,9 @@ def _privacy_check(report) -> dg.AssetCheckResult:
         check_name=PRIVACY_GATES,
         passed=report.passed,
         severity=dg.AssetCheckSeverity.ERROR,
-        description=report.message() if not report.passed else "no CPR number, no count of 1-4, no undeclared count, "
-                                                               "person-level facts only in restricted.duckdb",
+        description=report.message() if not report.passed else "no CPR number, no count of 1-4, none by differencing, "
+                                                               "no undeclared count, person-level facts only in "
+                                                               "restricted.duckdb",
         metadata={**report.summary(), "violations": dg.MetadataValue.json([str(v) for v in report.violations]),
                   "seconds": round(report.seconds, 3)},
     )

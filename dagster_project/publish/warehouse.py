@@ -17,15 +17,23 @@ then made current by replacing the ``current`` symlink in one rename. A refresh 
 fails or is killed at any point leaves ``current`` and the files it points to untouched.
 Analysts holding a connection keep reading the version they opened; a new connection
 sees the new version. Versions are never modified after they are built.
+
+File modes: a version is built in a directory only its owner can enter; before it is
+renamed into place, its files are made readable to analysts (0644, directories 0755),
+except the person-level ``restricted.duckdb``: its owner and the group
+``BOLIGSOCIAL_RESTRICTED_GROUP`` (0640), or its owner alone when no group is set (0600).
+Rollback only moves the link, so the modes of every kept version stay as published.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import grp
 import json
 import os
 import shutil
+import stat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +51,13 @@ PARQUET_DIR = "parquet"
 LOG_FILE = "publish_log.jsonl"
 CURRENT = "current"
 VERSIONS = "versions"
+# Analysts read everything published but the person-level file, which its owner and the
+# restricted group read (or its owner alone without a group).
+ANALYST_FILE_MODE = 0o644
+ANALYST_DIR_MODE = 0o755
+RESTRICTED_MODE = 0o640
+RESTRICTED_OWNER_ONLY_MODE = 0o600
+RESTRICTED_FILES = (RESTRICTED_DB,)
 
 
 class PublishError(RuntimeError):
@@ -108,10 +123,13 @@ def publish(
     keep_versions: int = 5,
     now: dt.datetime | None = None,
     inputs_digest: str | None = None,
+    restricted_group: str | None = None,
 ) -> PublishResult:
-    """Build a new version from the dbt build database and make it current."""
+    """Build a new version from the dbt build database and make it current.
+    ``restricted_group``: the group (name or gid) that may read restricted.duckdb."""
     if not build_db.exists():
         raise PublishError(f"build database {build_db} does not exist: run dbt first")
+    group_id = restricted_group_id(restricted_group)
     published_at = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     version = f"{published_at:%Y%m%dT%H%M%SZ}-{run_id[:8]}"
     with _lock(warehouse_dir):
@@ -120,7 +138,8 @@ def publish(
         staging = versions_root / f".{version}.partial"
         if staging.exists():
             shutil.rmtree(staging)
-        staging.mkdir()
+        # Nobody but the owner enters it until its modes are set (_set_modes).
+        staging.mkdir(mode=0o700)
         try:
             log_row = {
                 "version": version,
@@ -138,6 +157,7 @@ def publish(
             counts, privacy = _build_version(staging, build_db, tables, log_row, _previous_log(warehouse_dir))
             log_row["tables"] = counts
             (staging / "version.json").write_text(json.dumps(log_row, indent=2), encoding="utf-8")
+            _set_modes(staging, group_id)
             _fsync_tree(staging)
             final = versions_root / version
             os.rename(staging, final)
@@ -171,6 +191,45 @@ def rollback(warehouse_dir: Path, to_version: str | None = None) -> str:
 
 
 PRIVACY_CHECK = "published_warehouse:privacy_gates"
+
+
+def restricted_group_id(group: str | None) -> int | None:
+    """The gid of ``BOLIGSOCIAL_RESTRICTED_GROUP`` (a name or a number), None when unset."""
+    if group is None or not str(group).strip():
+        return None
+    group = str(group).strip()
+    if group.isdigit():
+        return int(group)
+    try:
+        return grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise PublishError(f"BOLIGSOCIAL_RESTRICTED_GROUP={group!r} is not a group on this machine") from None
+
+
+def _set_modes(version: Path, group_id: int | None) -> None:
+    """Analysts' files readable to all (whatever the umask), the person-level files to
+    their owner and the restricted group only. Run before the version is renamed into place."""
+    for path in sorted(version.rglob("*")):
+        if path.is_symlink():
+            continue
+        os.chmod(path, ANALYST_DIR_MODE if path.is_dir() else ANALYST_FILE_MODE)
+    for name in RESTRICTED_FILES:
+        path = version / name
+        if not path.exists():
+            continue
+        if group_id is not None:
+            try:
+                os.chown(path, -1, group_id)
+            except PermissionError:
+                raise PublishError(f"cannot give {name} to group {group_id}: this user is not a member of it") from None
+        os.chmod(path, RESTRICTED_MODE if group_id is not None else RESTRICTED_OWNER_ONLY_MODE)
+    os.chmod(version, ANALYST_DIR_MODE)
+
+
+def file_modes(version: Path) -> dict[str, tuple[str, int]]:
+    """Every file and directory of a version with its permissions ('-rw-r-----') and gid."""
+    return {path.relative_to(version).as_posix() or ".": (stat.filemode(path.stat().st_mode), path.stat().st_gid)
+            for path in [version, *sorted(version.rglob("*"))]}
 
 
 def _build_version(target: Path, build_db: Path, tables: Sequence[PublishedTable], log_row: dict[str, Any],

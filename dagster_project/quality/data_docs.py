@@ -39,11 +39,14 @@ from dagster_project.settings import get_settings
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import great_expectations as gx  # noqa: E402
+import jinja2  # noqa: E402
 from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
 from great_expectations.data_context.types.resource_identifiers import (  # noqa: E402
     ExpectationSuiteIdentifier,
+    SiteSectionIdentifier,
     ValidationResultIdentifier,
 )
+from great_expectations.render.view.view import DefaultJinjaView  # noqa: E402
 
 GX_PROJECT = "gx"
 DATA_DOCS = "data_docs"
@@ -66,6 +69,34 @@ SITE_CONFIG = {
         for section in ("expectations", "validations", "profiling")
     },
 }
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """GX's page views make a new jinja environment for every build, which compiles every
+    template again (about half the time of a page). Compiled templates are kept here for
+    the process: the same templates, the same pages."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._compiled:
+            bucket.bytecode_from_string(self._compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = _CompiledTemplates()
+_view_init = DefaultJinjaView.__init__
+
+
+def _view_with_compiled_templates(self, *args, **kwargs) -> None:
+    _view_init(self, *args, **kwargs)
+    self.env.bytecode_cache = _COMPILED_TEMPLATES
+
+
+DefaultJinjaView.__init__ = _view_with_compiled_templates
 
 
 @dataclass(frozen=True)
@@ -103,6 +134,8 @@ def _locked(warehouse_dir: Path) -> Iterator[None]:
 
 # warehouse dir -> its GX project, loaded once per process
 _contexts: dict[Path, object] = {}
+# warehouse dir -> the Data Docs site builder of its project
+_site_builders: dict[Path, object] = {}
 
 
 def _context(warehouse_dir: Path):
@@ -120,6 +153,7 @@ def _context(warehouse_dir: Path):
             context.delete_data_docs_site(name)
         context.add_data_docs_site(SITE_NAME, SITE_CONFIG)
     _contexts[warehouse_dir] = context
+    _site_builders.pop(warehouse_dir, None)
     for key in [k for k in _stored_suites if k[0] == warehouse_dir]:
         del _stored_suites[key]  # a new project: its suites are stored again
     return context
@@ -142,6 +176,29 @@ def _store_suite(context, warehouse_dir: Path, spec: dict) -> bool:
     return True
 
 
+def _render_pages(context, warehouse_dir: Path, keys: list) -> None:
+    """Render the pages of ``keys`` (a suite or a validation) with the site's own section
+    builders: what ``build_data_docs(resource_identifiers=keys)`` renders, without it
+    listing every stored result for each page (1,600 of them after 20 full refreshes)."""
+    builder = _site_builders.get(warehouse_dir)
+    if builder is None:
+        builder = context._init_site_builder_for_data_docs_site_creation(
+            site_name=SITE_NAME, site_config=context.variables.data_docs_sites[SITE_NAME])
+        builder.target_store.copy_static_assets()
+        _site_builders[warehouse_dir] = builder
+    for key in keys:
+        section = builder.site_section_builders[
+            "expectations" if isinstance(key, ExpectationSuiteIdentifier) else "validations"]
+        resource = section.source_store.get(key)
+        if isinstance(key, ExpectationSuiteIdentifier):
+            resource = gx.ExpectationSuite(**resource)
+        # As DefaultSiteSectionBuilder.build renders one resource.
+        rendered = section.renderer_class.render(resource)
+        page = section.view_class.render(rendered, data_context_id=section.data_context_id,
+                                         show_how_to_buttons=section.show_how_to_buttons)
+        section.target_store.set(SiteSectionIdentifier(site_section_name=section.name, resource_identifier=key), page)
+
+
 def record_validation(gate: GateResult, *, warehouse_dir: Path, run_id: str, batch: str,
                       asset: str, partition: str | None = None, build_index: bool = True) -> DataDocsPage:
     """Store the gate's validation result and render its page and (unless ``build_index``
@@ -151,10 +208,10 @@ def record_validation(gate: GateResult, *, warehouse_dir: Path, run_id: str, bat
     store (up to KEEP_RESULTS per suite and batch: about 1,600 results once a full
     refresh of some 80 raw partitions has run 20 times). The raw gates therefore render
     only their own page, and the full refresh renders the index once at its end
-    (``build_index``); the mart checks render theirs only too, and the publish step
-    renders the index after them (a mart check that failed renders it itself, as publish
-    will not run). The suite's own page is rendered when the suite is stored, the first
-    time a process validates with it, not for every partition."""
+    (``build_index``), after pruning the store; the mart checks render theirs only too, and
+    the publish step renders the index after them (a mart check that failed renders it
+    itself, as publish will not run). The suite's own page is rendered when the suite is
+    stored, the first time a process validates with it, not for every partition."""
     if gate.validation is None:
         raise ValueError(f"gate {gate.suite} on {gate.subject} carries no GX validation result")
     run_time = dt.datetime.now(dt.UTC)
@@ -172,9 +229,11 @@ def record_validation(gate: GateResult, *, warehouse_dir: Path, run_id: str, bat
         # partition it validates.
         suite_changed = _store_suite(context, warehouse_dir, spec)
         context.validation_results_store.set(key, validation)
-        _prune(context, suite_key.name, batch)
-        context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=[suite_key, key] if suite_changed
-                                else [key], build_index=build_index)
+        _render_pages(context, warehouse_dir, [suite_key, key] if suite_changed else [key])
+        if build_index:
+            _prune(context)
+            _build_index(context)
+        # The pages load the vendored scripts and styles, not a CDN's (data_docs_offline.py).
         install_vendored(data_docs_dir(warehouse_dir))
     relative = f"validations/{spec['name']}/{run_id}/{run_time.strftime(RUN_TIME_FORMAT)}/{batch}.html"
     page = data_docs_dir(warehouse_dir) / relative
@@ -189,12 +248,18 @@ def build_index(warehouse_dir: Path) -> Path | None:
     if not (warehouse_dir / GX_PROJECT).is_dir():
         return None
     with _locked(warehouse_dir):
-        # An identifier that names no stored resource: every section builder skips every
-        # page (an empty list would mean "all of them"), and the index is built.
-        nothing = ExpectationSuiteIdentifier(name="__index_only__")
-        _context(warehouse_dir).build_data_docs(site_names=[SITE_NAME], resource_identifiers=[nothing])
+        context = _context(warehouse_dir)
+        _prune(context)
+        _build_index(context)
         install_vendored(data_docs_dir(warehouse_dir))
     return index_page(warehouse_dir)
+
+
+def _build_index(context) -> None:
+    # An identifier that names no stored resource: every section builder skips every page
+    # (an empty list would mean "all of them"), and the index is built.
+    nothing = ExpectationSuiteIdentifier(name="__index_only__")
+    context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=[nothing])
 
 
 def rebuild(warehouse_dir: Path) -> Path:
@@ -205,11 +270,15 @@ def rebuild(warehouse_dir: Path) -> Path:
     return index_page(warehouse_dir)
 
 
-def _prune(context, suite: str, batch: str) -> None:
+def _prune(context) -> None:
+    """Keep the last KEEP_RESULTS results of every suite and batch; the index build that
+    follows removes the pages of the others. (Pruned when the index is built, once per
+    refresh, rather than after every validation: listing the store is its costly part.)"""
     store = context.validation_results_store
-    keys = [k for k in store.list_keys()
-            if k.expectation_suite_identifier.name == suite and k.batch_identifier == batch]
-    keys.sort(key=lambda k: k.run_id.run_time, reverse=True)
-    for old in keys[KEEP_RESULTS:]:
-        # The index build removes the pages of results no longer in the store.
-        store.remove_key(old)
+    by_batch: dict[tuple[str, str], list] = {}
+    for key in store.list_keys():
+        by_batch.setdefault((key.expectation_suite_identifier.name, key.batch_identifier), []).append(key)
+    for keys in by_batch.values():
+        keys.sort(key=lambda k: k.run_id.run_time, reverse=True)
+        for old in keys[KEEP_RESULTS:]:
+            store.remove_key(old)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -42,6 +43,7 @@ def raw_lbf_grants(funding_round: str) -> dict[str, Any]:
         "latest_start": spec.latest_start,
         "latest_end": spec.latest_end,
         "min_local_cofinancing_share": spec.min_local_cofinancing_share,
+        "plan_id_pattern": rf"^{re.escape(funding_round.replace('-', ''))}-\d{{3,}}$",
     }
 
 
@@ -95,10 +97,22 @@ def raw_area_indicators(year: int) -> dict[str, Any]:
             "election_years": list(MUNICIPAL_ELECTION_YEARS)}
 
 
-def raw_participant_registrations(funding_round: str, year: int, raw_dir: Path) -> dict[str, Any]:
+# Registrations are timestamped in Danish local time, as registered.
+LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
+
+
+def delivered_at(landing_file: Path) -> dt.datetime:
+    """When a landing file was delivered: its modification time in the landing directory,
+    in Danish local time to the second (docs/source_contracts.md, S5)."""
+    return dt.datetime.fromtimestamp(int(landing_file.stat().st_mtime), LOCAL_TIME).replace(tzinfo=None)
+
+
+def raw_participant_registrations(funding_round: str, year: int, raw_dir: Path, landing_file: Path) -> dict[str, Any]:
     """Plans of the round come from the gated grants of that round in the raw layer, so a
-    registration for a plan LBF never funded in the round fails the gate."""
+    registration for a plan LBF never funded in the round fails the gate; the file's
+    delivery bounds its registrations' dates."""
     spec = funding_rounds()[funding_round]
+    delivered = delivered_at(landing_file) if landing_file.is_file() else None
     grants = raw_dir / "raw_lbf_grants" / f"{funding_round}.parquet"
     plan_ids = sorted(set(pq.read_table(grants, columns=["plan_id"]).column("plan_id").to_pylist())) \
         if grants.is_file() else []
@@ -112,6 +126,9 @@ def raw_participant_registrations(funding_round: str, year: int, raw_dir: Path) 
         "earliest_start": max(dt.date(year, 1, 1), spec.earliest_start),
         "latest_start": min(dt.date(year, 12, 31), spec.latest_end),
         "latest_end": spec.latest_end,
+        # Nothing registered, and no participation started, after the file was delivered.
+        "delivered_at": delivered,
+        "delivered_on": delivered.date() if delivered else None,
     }
 
 

@@ -85,9 +85,21 @@ def test_published_effects_never_rest_on_fewer_than_5_persons_in_a_cell(publishe
         assert (other["smallest_cell"] < 5).all() and len(other) == 1
 
 
-def test_published_effects_are_the_matched_comparison_of_the_person_level_outcomes(published, expected):
+def test_published_effects_are_the_matched_comparison_of_the_person_level_outcomes(published, expected, session_env):
     shown = published[~published["is_suppressed"]].merge(expected, on=KEYS, suffixes=("", "_expected"))
-    assert (shown["treated_n"] == shown["n_t"]).all()
+    hidden = shown[shown["treated_n"].isna()]
+    assert (shown.dropna(subset=["treated_n"])["treated_n"] == shown.dropna(subset=["treated_n"])["n_t"]).all()
+    # A treated_n is hidden only where the profile's episodes minus it would be 1-4 in a
+    # subgroup of its activity, outcome and horizon (docs/privacy.md).
+    with duckdb.connect(str(session_env.warehouse_dir / "marts.duckdb"), read_only=True) as con:
+        profile = con.sql("select activity_code, case when dimension = 'gender' then case category when 'K' then "
+                          "'female' when 'M' then 'male' end else 'all' end as subgroup, n_episodes "
+                          "from rpt_participant_profile where n_episodes is not null and (dimension = 'total' or "
+                          "(dimension = 'eligibility' and category = 'eligible') or dimension = 'gender')").df()
+    differences = shown.merge(profile, on=["activity_code", "subgroup"])
+    differences = differences[(differences["n_episodes"] - differences["n_t"]).between(1, 4)]
+    derivable = set(map(tuple, differences[["activity_code", "outcome", "horizon"]].to_numpy().tolist()))
+    assert set(map(tuple, hidden[["activity_code", "outcome", "horizon"]].to_numpy().tolist())) == derivable
     assert (shown["matched_controls_n"] == shown["n_c"]).all()
     unmatched = shown.dropna(subset=["treated_unmatched_n"])
     assert (unmatched["treated_unmatched_n"] == unmatched["unmatched"]).all()
@@ -112,7 +124,7 @@ def test_treated_are_the_participants_of_the_truth_file(published, small_world):
     truth = pd.read_parquet(small_world[1] / "potential_outcomes.parquet")
     counts = truth.groupby(["aktivitet", "outcome", "horizon"]).size()
     primary = published[published["is_primary_outcome"] & (published["subgroup"] == "all")
-                        & published["treated_unmatched_n"].notna()]
+                        & published["treated_unmatched_n"].notna() & published["treated_n"].notna()]
     assert len(primary) >= 6
     for _, row in primary.iterrows():
         assert row["treated_n"] + row["treated_unmatched_n"] == counts[(row["activity_code"], row["outcome"],

@@ -64,6 +64,17 @@ def test_parquet_exports_beside_the_database(refreshed, session_env):
     assert count > 0
 
 
+def test_the_person_level_file_of_the_refresh_is_closed_and_the_analysts_files_open(refreshed, session_env):
+    """The publish step of a real refresh sets the modes (no restricted group configured
+    here: restricted.duckdb is its owner's only)."""
+    from dagster_project.publish.warehouse import file_modes
+
+    modes = file_modes((session_env.warehouse_dir / "current").resolve())
+    assert modes["restricted.duckdb"][0] == "-rw-------"
+    assert modes["marts.duckdb"][0] == "-rw-r--r--" and modes["."][0] == "drwxr-xr-x"
+    assert all(mode == "-rw-r--r--" for path, (mode, _) in modes.items() if path.startswith("parquet/"))
+
+
 def test_every_gate_ran_and_passed_in_the_refresh(refreshed, instance):
     import dagster as dg
 

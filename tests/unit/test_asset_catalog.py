@@ -8,6 +8,7 @@ import pytest
 
 from dagster_project.catalog import catalog_problems
 from dagster_project.dbt.translator import TRANSLATOR
+from dagster_project.quality.checks import mart_suites
 
 
 def test_every_asset_of_the_code_location_follows_the_catalog_rules(defs):
@@ -17,13 +18,30 @@ def test_every_asset_of_the_code_location_follows_the_catalog_rules(defs):
 def test_every_layer_has_assets_and_dbt_models_carry_their_sql_and_column_docs(defs):
     graph = defs.resolve_asset_graph()
     nodes = {k.to_user_string(): graph.get(k) for k in graph.get_all_asset_keys()}
-    assert {"sources", "staging", "intermediate", "marts", "publish"} <= {n.group_name for n in nodes.values()}
+    assert {"sources", "staging", "intermediate", "marts", "reports", "gates", "publish"} <= {
+        n.group_name for n in nodes.values()}
     fct = nodes["fct_bevilling"]
     files = [r.file_path for r in fct.metadata["dagster/code_references"].code_references]
     assert any(f.endswith("dbt/models/marts/area/fct_bevilling.sql") for f in files)
     columns = {c.name: c for c in fct.metadata["dagster/column_schema"].columns}
     assert columns["grant_lbf_dkk"].type == "decimal(18,2)" and "grant" in columns["grant_lbf_dkk"].description
     assert nodes["raw_lbf_grants"].tags["pii"] == "false"
+
+
+def test_every_mart_check_depends_on_its_gate_model_an_unpublished_view_of_the_gates_group(defs):
+    graph = defs.resolve_asset_graph()
+    suites = mart_suites()
+    assert suites
+    for spec in suites:
+        dagster = spec["meta"]["dagster"]
+        check = graph.get_check_spec(dg.AssetCheckKey(dg.AssetKey(dagster["asset"]), dagster["check"]))
+        gate = dg.AssetKey(spec["meta"]["batch"]["model"])
+        assert check.blocking and {dep.asset_key for dep in check.additional_deps} == {gate}, spec["name"]
+        node = graph.get(gate)
+        assert node.group_name == "gates" and "publish" not in node.tags, spec["name"]
+        # It reads the asset it vouches for, or (a coverage check) what that asset is built from.
+        checked = dg.AssetKey(dagster["asset"])
+        assert checked in node.parent_keys or node.parent_keys & graph.get(checked).parent_keys, spec["name"]
 
 
 def _asset(name, *, deps=(), **kwargs):

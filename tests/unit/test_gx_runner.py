@@ -104,3 +104,96 @@ def test_a_compound_key_with_a_date_gives_serialisable_check_metadata(suite_dir)
     assert "line 2, line 3" in result.message() and "'2013-03-01'" in result.message()
     metadata = gate_metadata(result, None)  # raised DagsterInvalidMetadata for a date
     assert {"code": 101, "start": "2013-03-01"} in metadata["failing_values"].value["code, start: one row per code and start"]
+
+
+# --- the runner's view of a frame changes nothing GX finds -------------------------------
+
+def _plain_gx(frame: pd.DataFrame, suite: str, parameters: dict, index_columns: list[str]):
+    """The suite run the plain way: GX on the frame as it is, naming rows itself."""
+    import great_expectations as gx
+
+    spec = gx_runner.load_suite(suite)
+    result_format = {"result_format": "COMPLETE", "partial_unexpected_count": gx_runner.SAMPLE_ROWS,
+                     "return_unexpected_index_query": False, "unexpected_index_column_names": index_columns}
+    batch = gx_runner._batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    suite_object = gx.ExpectationSuite(name=spec["name"], expectations=spec["expectations"])
+    validation = batch.validate(suite_object, expectation_parameters=parameters, result_format=result_format)
+    for result in validation.results:
+        columns = gx_runner._columns_of(result.expectation_config.kwargs)
+        result.result = gx_runner._bounded(gx_runner.mask_deep(gx_runner._in_kroner(result.result or {}, columns)))
+    return validation
+
+
+def _normalised(value):
+    value = gx_runner._plain(value)
+    if isinstance(value, dict):
+        return {k: _normalised(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_normalised(v) for v in value]
+    return value
+
+
+def _raw_frames(landing):
+    """A real frame of every raw source that has row rules, each also broken so that rules fail."""
+    from dagster_project.quality import parameters
+    from dagster_project.sources.indicators.readers import read_area_indicators
+    from dagster_project.sources.lbf.readers import read_grants
+    from dagster_project.sources.lists.readers import read_area_list
+    from dagster_project.sources.panel.readers import read_person_years
+    from dagster_project.sources.participants.readers import read_registrations
+
+    grants = read_grants("2015-18", landing)
+    yield "raw_lbf_grants", grants, parameters.raw_lbf_grants("2015-18")
+    broken = grants.copy()
+    broken.loc[1, "grant_lbf_ore"] = -868900125
+    broken.loc[2, "municipality_code"] = 999
+    broken.loc[3, "budget_line_id"] = broken.loc[4, "budget_line_id"]
+    broken.loc[5, "plan_conflict"] = "navn 'A' (sheet Bevillinger row 2) and 'B' (sheet Bevillinger row 3)"
+    yield "raw_lbf_grants", broken, parameters.raw_lbf_grants("2015-18")
+    panel = read_person_years(landing / "register/personaar_2015.parquet", landing)
+    yield "raw_person_years", panel, parameters.raw_person_years(2015)
+    broken = panel.copy()
+    broken.loc[3, "foedselsaar"] = 2016
+    broken.loc[4, "koen"] = None
+    broken["boligomraade_id"] = broken["boligomraade_id"].cat.add_categories(["X1"])
+    broken.loc[5, "boligomraade_id"] = "X1"
+    broken.loc[broken.index[(2015 - broken["foedselsaar"]) > 20][:3], "fritidsjob"] = True
+    yield "raw_person_years", broken, parameters.raw_person_years(2015)
+    indicators = read_area_indicators(landing / "indikatorer/indikatorer_2015.csv", landing)
+    broken = indicators.copy()
+    broken.loc[broken["indikator"] == "GRUNDSKOLE_PCT", "indhold"] = 143.7
+    yield "raw_area_indicators", broken, parameters.raw_area_indicators(2015)
+    lists = read_area_list(max(landing.glob("lister/liste_*.csv"), key=lambda p: p.stat().st_size), landing)
+    yield "raw_area_lists", lists, parameters.raw_area_lists(int(lists["list_year"].iloc[0]))
+    path = sorted(landing.glob("deltagere/2011-14/registreringer_*.csv"))[0]
+    registrations = read_registrations(path, landing)
+    year = int(registrations["file_year"].iloc[0])
+    broken = registrations.copy()
+    broken.loc[1, "aktivitet"] = "fodboldklub"
+    broken.loc[2, "slutdato"] = broken.loc[2, "startdato"].replace(year=broken.loc[2, "startdato"].year - 1)
+    yield "raw_participant_registrations", broken, {
+        **parameters.raw_participant_registrations("2011-14", year, landing / "no-raw-layer", path),
+        "plan_ids": sorted(set(registrations["helhedsplan_id"]))}
+
+
+def test_every_raw_suite_finds_what_plain_gx_finds(small_world):
+    """The view (widened integers, categorical text, narrowed domains, rows named by
+    position) is only faster: the outcome of every expectation, its counts, failing values
+    and failing rows are those of GX on the frame as it is."""
+    compared = 0
+    for suite, frame, parameters in _raw_frames(small_world[0]):
+        gate = gx_runner.validate_frame(frame, suite, subject=suite, parameters=parameters)
+        index = [c for c in gx_runner.LOCATOR_COLUMNS if c in frame.columns]
+        plain = _plain_gx(frame, suite, parameters, index)
+        assert len(gate.validation.results) == len(plain.results)
+        for ours, theirs in zip(gate.validation.results, plain.results, strict=True):
+            name = f"{suite}: {ours.expectation_config.type} {ours.expectation_config.kwargs.get('column')}"
+            assert ours.success == theirs.success, name
+            assert bool(ours.exception_info and ours.exception_info.get("raised_exception")) == \
+                bool(theirs.exception_info and theirs.exception_info.get("raised_exception")), name
+            assert _normalised(ours.result) == _normalised(theirs.result), name
+            compared += 1
+        if suite == "raw_person_years" and not gate.success:
+            assert {o.rule for o in gate.failed} >= {"koen is known for everybody",
+                                                     "fritidsjob is null outside ages 13-17"}
+    assert compared > 60

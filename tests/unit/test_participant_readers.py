@@ -79,9 +79,10 @@ def test_landing_keys_lists_every_registrations_file(tmp_path):
     assert landing_keys(tmp_path) == ["2011-14_2013", "2019-26_2021"]
 
 
-def _gate(frame, funding_round, year, raw_dir):
+def _gate(frame, funding_round, year, raw_dir, landing):
+    path = landing / "deltagere" / funding_round / f"registreringer_{year}.csv"
     return validate_frame(frame, "raw_participant_registrations", subject="registrations",
-                          parameters=parameters.raw_participant_registrations(funding_round, year, raw_dir),
+                          parameters=parameters.raw_participant_registrations(funding_round, year, raw_dir, path),
                           column_labels=SOURCE_COLUMN_NAMES)
 
 
@@ -96,7 +97,7 @@ def test_gate_checks_plans_of_the_round_activities_and_dates(tmp_path):
     raw_dir = tmp_path / "raw"
     _gated_grants(raw_dir, ["201114-003"])
     frame = read_registrations(write_registrations(tmp_path, "2011-14", 2013, ROWS), tmp_path)
-    gate = _gate(frame, "2011-14", 2013, raw_dir)
+    gate = _gate(frame, "2011-14", 2013, raw_dir, tmp_path)
     assert gate.success, gate.message()
 
     bad = [("610198-1234", "201519-001", "fritidsjob", "2013-03-01", "2013-08-31", "2013-02-20T09:30:00"),
@@ -104,7 +105,7 @@ def test_gate_checks_plans_of_the_round_activities_and_dates(tmp_path):
            ("610198-1234", "201114-003", "lektiecafe", "2014-01-02", "2014-08-31", "2013-02-20T09:30:00"),
            ("610198-1234", "201114-003", "mentorforloeb", "2013-05-01", "2013-04-30", "2013-02-20T09:30:00")]
     frame = read_registrations(write_registrations(tmp_path, "2011-14", 2013, bad), tmp_path)
-    gate = _gate(frame, "2011-14", 2013, raw_dir)
+    gate = _gate(frame, "2011-14", 2013, raw_dir, tmp_path)
     failed = {o.column or o.expectation: o for o in gate.failed}
     assert set(failed) == {"helhedsplan_id", "aktivitet", "startdato", "expect_column_pair_values_a_to_be_greater_than_b"}
     message = gate.message()
@@ -115,5 +116,27 @@ def test_gate_checks_plans_of_the_round_activities_and_dates(tmp_path):
 
 def test_without_gated_grants_every_plan_fails(tmp_path):
     frame = read_registrations(write_registrations(tmp_path, "2011-14", 2013, ROWS), tmp_path)
-    gate = _gate(frame, "2011-14", 2013, tmp_path / "raw")
+    gate = _gate(frame, "2011-14", 2013, tmp_path / "raw", tmp_path)
     assert [o.column for o in gate.failed] == ["helhedsplan_id"]
+
+
+def test_a_registration_dated_after_the_files_delivery_fails(tmp_path):
+    """The file's delivery is its modification time in the landing directory (Danish
+    local time): nothing in it is registered, and no participation started, later."""
+    import datetime as dt
+    import os
+
+    raw_dir = tmp_path / "raw"
+    _gated_grants(raw_dir, ["201114-003"])
+    rows = [("610198-1234", "201114-003", "fritidsjob", "2013-03-01", "2013-08-31", "2013-03-20T09:30:00"),
+            ("610198-1235", "201114-003", "fritidsjob", "2013-03-01", "2013-08-31", "2013-06-02T09:30:00"),
+            ("610198-1236", "201114-003", "lektiecafe", "2013-06-03", "2013-08-31", "2013-04-02T10:00:00")]
+    path = write_registrations(tmp_path, "2011-14", 2013, rows)
+    delivered = dt.datetime(2013, 6, 1, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))  # 12:00 in summer time
+    os.utime(path, (delivered.timestamp(), delivered.timestamp()))
+    assert parameters.delivered_at(path) == dt.datetime(2013, 6, 1, 12, 0)
+    gate = _gate(read_registrations(path, tmp_path), "2011-14", 2013, raw_dir, tmp_path)
+    message = gate.message()
+    assert "line 3, column 'registreret': rule 'registreret is no later than the file's delivery" in message
+    assert "'2013-06-02T09:30:00'" in message
+    assert "line 4, column 'startdato': rule 'startdato is no later than the file's delivery" in message

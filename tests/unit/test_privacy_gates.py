@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 
 import duckdb
 import pytest
 
 from dagster_project.core.cpr import contains_cpr, mask_cpr
+from dagster_project.core.published import Additive
+from dagster_project.publish.privacy_gates import RULE_DECLARED, RULE_DIFFERENCE, parse_additive
 from dagster_project.publish.warehouse import (
     PrivacyGateFailed,
     PublishedTable,
@@ -149,3 +152,103 @@ def test_a_pii_model_is_not_published_to_marts(tmp_path, published):
         CLEAN_TABLES[0], PublishedTable("fct_person", "marts", "marts", pii=True)])
     assert "marts.duckdb, table fct_person" in message
     assert "a model with meta.pii: true is published only to restricted.duckdb" in message
+
+
+# --- disclosure by differencing (meta.additive) -------------------------------------------
+
+PROFILE = ("CREATE OR REPLACE TABLE marts.rpt_profile AS SELECT * FROM (VALUES "
+           "('fritidsjob', 'total', 'all', 13000), ('fritidsjob', 'gender', 'K', 6143), "
+           "('fritidsjob', 'gender', 'M', 6857), ('fritidsjob', 'age_band', '13-15', 7000), "
+           "('fritidsjob', 'age_band', '16-17', {band}), ('fritidsjob', 'age_band', '18-24', {small}), "
+           "('fritidsjob', 'age_band', '6-9', {small2})) AS t(activity_code, dimension, category, n_episodes)")
+EFFECTS = ("CREATE OR REPLACE TABLE marts.rpt_effects AS SELECT * FROM (VALUES "
+           "('fritidsjob', 0, 'all', {all}), ('fritidsjob', 0, 'female', 6143), ('fritidsjob', 0, 'male', {male})) "
+           "AS t(activity_code, horizon, subgroup, treated_n)")
+PROFILE_PARTS = Additive("parts", (("n_episodes",),), whole="dimension = 'total'", per=("dimension",),
+                         on="part.activity_code = whole.activity_code and part.dimension <> 'total'")
+EFFECT_PARTS = Additive("parts", (("treated_n",),), whole="subgroup = 'all'",
+                        on="part.activity_code = whole.activity_code and part.horizon = whole.horizon "
+                           "and part.subgroup <> 'all'")
+TREATED_IN_PROFILE = Additive(
+    "subset", (("treated_n",),), within="rpt_profile.n_episodes",
+    on="whole.activity_code = part.activity_code and ((part.subgroup = 'all' and whole.dimension = 'total') "
+       "or (part.subgroup = 'female' and whole.category = 'K') or (part.subgroup = 'male' and whole.category = 'M'))")
+
+
+def _reports(profile: dict, effects: dict, relations=(PROFILE_PARTS, EFFECT_PARTS, TREATED_IN_PROFILE)):
+    sql = [PROFILE.format(**{"band": 5993, "small": "NULL", "small2": "NULL", **profile}),
+           EFFECTS.format(**{"all": 12999, "male": 6856, **effects})]
+    tables = [PublishedTable("rpt_profile", "marts", "marts", count_columns=frozenset({"n_episodes"}),
+                             not_count_columns=frozenset(), additive=tuple(r for r in relations if r.kind == "parts"
+                                                                           and "dimension" in r.whole)),
+              PublishedTable("rpt_effects", "marts", "marts", count_columns=frozenset({"treated_n"}),
+                             not_count_columns=frozenset({"horizon"}),
+                             additive=tuple(r for r in relations if "subgroup" in r.whole or r.kind == "subset"))]
+    return sql, [*CLEAN_TABLES, *tables]
+
+
+def test_a_count_of_1_to_4_derived_across_two_reports_fails_the_publish(tmp_path, published):
+    # 6,857 male participants in the profile, 6,856 treated men in the effects report: 1.
+    sql, tables = _reports({"band": 5993, "small": 7}, {})
+    message = _refused(tmp_path, published, sql, tables)
+    assert "table rpt_effects, column 'treated_n', row 3" in message
+    assert RULE_DIFFERENCE in message
+    # Rows of the published table, which is written ORDER BY ALL: the age bands, then the
+    # genders (M is row 6), then the total (row 7).
+    assert "rpt_profile.n_episodes 6857 (row 6) minus treated_n 6856 = 1" in message
+    # 13,000 in total, 12,999 treated: 1 more, from the same two reports.
+    assert "rpt_profile.n_episodes 13000 (row 7) minus treated_n 12999 = 1" in message
+
+
+def test_the_same_reports_pass_when_the_derivable_count_is_suppressed(tmp_path, published):
+    sql, tables = _reports({"band": 5993, "small": 7}, {"all": "NULL", "male": "NULL"})
+    # female 6143 of 6143 is 0: nothing to hide; all and male are hidden
+    result = _publish(tmp_path, CLEAN + [s.replace("6143), ('fritidsjob', 0, 'male'", "NULL), ('fritidsjob', 0, "
+                                                   "'male'") for s in sql], tables, 2)
+    assert result.privacy.passed and result.privacy.relations >= 3
+
+
+def test_hidden_parts_that_sum_to_1_to_4_fail_the_publish(tmp_path, published):
+    # age bands: 7000 + 5993 published, two suppressed counts (1 and 1): the total gives 2.
+    sql, tables = _reports({"band": 5998}, {"all": "NULL", "male": "NULL"})
+    sql[1] = sql[1].replace("'female', 6143", "'female', NULL")
+    message = _refused(tmp_path, published, sql, tables)
+    assert "table rpt_profile, column 'n_episodes', row 7" in message  # the total, published ORDER BY ALL
+    assert "13000 minus its published parts 12998 = 2 (2 hidden, dimension 'age_band')" in message
+
+
+def test_a_relation_on_a_column_that_is_not_a_count_fails_the_publish(tmp_path, published):
+    wrong = Additive("parts", (("horizon",),), whole="subgroup = 'all'",
+                     on="part.activity_code = whole.activity_code and part.subgroup <> 'all'")
+    sql, tables = _reports({"small": 7}, {"all": "NULL", "male": "NULL"}, relations=(wrong,))
+    sql[1] = sql[1].replace("'female', 6143", "'female', NULL")
+    message = _refused(tmp_path, published, sql, tables)
+    assert "column 'horizon'" in message and RULE_DECLARED in message
+
+
+def test_a_relation_naming_a_missing_column_fails_the_publish(tmp_path, published):
+    renamed = Additive("subset", (("treated_n",),), within="rpt_profile.n_episodes",
+                       on="whole.activity_code = part.activity_code and whole.no_such_column = 1")
+    sql, tables = _reports({"small": 7}, {"all": "NULL", "male": "NULL"}, relations=(renamed,))
+    sql[1] = sql[1].replace("'female', 6143", "'female', NULL")
+    message = _refused(tmp_path, published, sql, tables)
+    assert RULE_DECLARED in message and "no_such_column" in message
+
+
+@pytest.mark.parametrize("declared, error", [
+    ({"parts": "n"}, "needs whole, on"),
+    ({"subset": ["n"], "within": "rpt_x"}, "within ('table.column') and on"),
+    ({"parts": "n", "subset": ["n"]}, "either 'parts' or 'subset'"),
+    ("n", "must be a list"),
+])
+def test_a_malformed_declaration_is_refused_when_the_models_are_read(declared, error):
+    with pytest.raises(ValueError, match=re.escape(error)):
+        parse_additive("rpt_x", declared if isinstance(declared, str) else [declared])
+
+
+def test_a_declared_relation_that_does_not_hold_fails_the_publish(tmp_path, published):
+    # 'all' 12999 is declared the sum of 'female' 6143 and 'male' 6000: it is not, so the
+    # declaration (and every check resting on it) is wrong.
+    sql, tables = _reports({"small": 7}, {"male": 6000}, relations=(EFFECT_PARTS,))
+    message = _refused(tmp_path, published, sql, tables)
+    assert RULE_DECLARED in message and "its parts add up to 12143, not to the whole 12999" in message

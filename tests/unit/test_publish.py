@@ -158,3 +158,67 @@ def test_publish_log_columns_are_described_and_its_json_is_json(tmp_path):
             {"checks": "JSON", "sources": "JSON", "tables": "JSON"}
         # JSON an analyst can query as such
         assert con.sql("SELECT tables->>'$.fct_x', sources->0->>'file' FROM publish_log").fetchone() == ("1", "f.csv")
+def _restricted_group() -> tuple[str, int]:
+    """A group this process may give files to, other than its own where there is one."""
+    import grp
+    import os
+
+    candidates = [g for g in grp.getgrall() if os.geteuid() == 0 or g.gr_gid in os.getgroups()]
+    other = [g for g in candidates if g.gr_gid != os.getegid()]
+    group = (other or candidates)[0]
+    return group.gr_name, group.gr_gid
+
+
+def _modes(version_dir):
+    from dagster_project.publish.warehouse import file_modes
+
+    return file_modes(version_dir)
+
+
+@pytest.mark.parametrize("configured", [True, False], ids=["with a restricted group", "owner only"])
+def test_person_level_files_are_closed_after_publish_and_after_rollback(tmp_path, monkeypatch, configured):
+    import os
+
+    name, gid = _restricted_group()
+    # A umask that would leave files closed to analysts, or open to everybody: the modes are
+    # set explicitly either way.
+    old_umask = os.umask(0o077 if configured else 0o000)
+    try:
+        build = tmp_path / "build.duckdb"
+        versions = []
+        for minute in (1, 2):
+            _build(build, minute)
+            versions.append(publish(build_db=build, warehouse_dir=tmp_path / "wh", tables=TABLES,
+                                    run_id=f"run{minute:04d}abcd", code_revision="abc", sources=[], checks=[],
+                                    now=dt.datetime(2026, 1, 1, 0, minute, tzinfo=dt.UTC),
+                                    restricted_group=name if configured else None).version)
+    finally:
+        os.umask(old_umask)
+    wh = tmp_path / "wh"
+    restricted = ("-rw-r-----", gid) if configured else ("-rw-------", os.stat(wh / "versions").st_gid)
+
+    def check(version):
+        modes = _modes(wh / "versions" / version)
+        assert modes["restricted.duckdb"][0] == restricted[0]
+        if configured:
+            assert modes["restricted.duckdb"][1] == gid
+        analysts = {path: mode for path, (mode, _) in modes.items() if path != "restricted.duckdb"}
+        assert analysts["marts.duckdb"] == "-rw-r--r--" and analysts["parquet/fct_x.parquet"] == "-rw-r--r--"
+        assert analysts["."] == "drwxr-xr-x" and analysts["parquet"] == "drwxr-xr-x"
+        assert all(mode in ("-rw-r--r--", "drwxr-xr-x") for mode in analysts.values()), analysts
+        # The stable paths analysts and the restricted group open lead to these files.
+        assert (wh / "restricted.duckdb").resolve() == (wh / "versions" / version / "restricted.duckdb").resolve()
+
+    check(versions[1])
+    assert rollback(wh) == versions[0]
+    check(versions[0])
+    assert current_version(wh) == versions[0]
+
+
+def test_an_unknown_restricted_group_fails_the_publish_before_anything_is_built(tmp_path):
+    build = tmp_path / "build.duckdb"
+    _build(build, 1)
+    with pytest.raises(PublishError, match="no-such-group-here.*is not a group"):
+        publish(build_db=build, warehouse_dir=tmp_path / "wh", tables=TABLES, run_id="run0001abcd",
+                code_revision="abc", sources=[], checks=[], restricted_group="no-such-group-here")
+    assert list_versions(tmp_path / "wh") == []

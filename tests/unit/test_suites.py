@@ -9,7 +9,7 @@ import pytest
 
 from dagster_project.core.cpr import CPR_REGEX
 from dagster_project.publish.privacy_gates import COUNT_NAME, INTEGER_TYPES
-from dagster_project.quality.checks import mart_suites
+from dagster_project.quality.checks import GATES_LAYER, gate_model, mart_suites
 from dagster_project.quality.parameters import SHARED_PARAMETERS
 from dagster_project.settings import EXPECTATIONS_DIR
 
@@ -42,6 +42,18 @@ def test_every_published_model_has_a_mart_suite(manifest):
     assert published <= gated, f"published models without a suite in expectations/: {sorted(published - gated)}"
 
 
+def test_every_gate_model_is_one_suites_unpublished_view_with_its_columns_documented(manifest):
+    gates = [n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["fqn"][1] == GATES_LAYER]
+    read = sorted(spec["meta"]["batch"]["model"] for spec in mart_suites())
+    assert sorted(n["name"] for n in gates) == read, "every gate model is read by exactly one suite"
+    for node in gates:
+        meta = {**node.get("meta", {}), **node["config"].get("meta", {})}
+        assert node["config"]["materialized"] == "view" and node["schema"] == GATES_LAYER, node["name"]
+        assert "publish" not in meta, f"{node['name']}: a gate model is never published"
+        assert node["description"].startswith(f"Read by suite {node['name'].removeprefix('gate_')} "), node["name"]
+        assert node["columns"] and all(c["description"].strip() for c in node["columns"].values()), node["name"]
+
+
 def test_every_raw_asset_has_its_suite(defs):
     graph = defs.resolve_asset_graph()
     raw = {key.asset_key.to_user_string() for key in graph.asset_check_keys if key.name == "expectation_suite"}
@@ -51,10 +63,12 @@ def test_every_raw_asset_has_its_suite(defs):
         assert spec["meta"]["dagster"] == {"asset": asset, "layer": "raw"}
 
 
-def test_every_mart_suite_names_its_frame_its_key_and_its_parameters():
+def test_every_mart_suite_names_its_frame_its_key_and_its_parameters(manifest):
     for spec in mart_suites():
         meta = spec["meta"]
-        assert meta["batch"]["sql"].strip().lower().startswith(("select", "with")), spec["name"]
+        assert "sql" not in meta["batch"], f"{spec['name']}: the frame is a dbt model in dbt/models/gates/, not SQL"
+        assert meta["batch"]["model"] == f"gate_{spec['name']}", spec["name"]
+        assert gate_model(spec, manifest)["fqn"][1] == GATES_LAYER, spec["name"]
         assert meta["batch"].get("key"), f"{spec['name']}: meta.batch.key names no column for failing rows"
         declared = set(meta.get("parameters", {}))
         assert _parameters_used(spec) <= declared, spec["name"]

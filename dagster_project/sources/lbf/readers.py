@@ -18,12 +18,21 @@ per budget line as the provider reports it, amounts in integer øre, with proven
 | cofinancing_housing_org_ore    | boligorganisationens medfinansiering, øre                        |
 | start_date, end_date           | the plan's period                                                |
 | plan_local_cofinancing_share   | (kommune + boligorganisation) / total, over the whole plan       |
+| plan_conflict                  | NULL, or the plan-level fields that differ between the plan's lines |
+| plan_records                   | S1c: objects of helhedsplaner with the plan's id; NULL for S1a/S1b |
+
+The last three are about the whole plan, not the line: the raw suite's rules across the
+rows of a file (co-financing, one name/kommune/organisation/afdelinger/period per plan, a
+plan listed once) are rules on them. An amount is a finite number of kroner with at most
+two decimals at 15 significant digits (Excel's precision), so that the binary float of a
+typed 1234567,10 (1234567.0999999999) is the amount typed (docs/source_contracts.md).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 import io
 import json
 from collections.abc import Callable
@@ -51,8 +60,11 @@ from dagster_project.sources.parsing import (
 RAW_COLUMNS = (
     "funding_round", "plan_id", "plan_name", "housing_organisations", "municipality_code", "estate_ids",
     "budget_scope", "focus_areas", "budget_line_id", "grant_lbf_ore", "cofinancing_municipality_ore",
-    "cofinancing_housing_org_ore", "start_date", "end_date", "plan_local_cofinancing_share",
+    "cofinancing_housing_org_ore", "start_date", "end_date", "plan_local_cofinancing_share", "plan_conflict",
+    "plan_records",
 )
+# Plan-level fields: every budget line of a plan repeats them, and they must agree.
+PLAN_FIELDS = ("plan_name", "municipality_code", "housing_organisations", "estate_ids", "start_date", "end_date")
 
 S1A_COLUMNS = (
     "Helhedsplan nr", "Helhedsplan", "Boligorganisation", "Afdelinger", "Kommunenr", "Bevilling kr",
@@ -74,19 +86,25 @@ SOURCE_COLUMN_NAMES = {
                 "cofinancing_municipality_ore": "Kommunal medfinansiering kr",
                 "cofinancing_housing_org_ore": "Boligorganisationens medfinansiering kr", "start_date": "Startdato",
                 "end_date": "Slutdato",
-                "plan_local_cofinancing_share": "Kommunal medfinansiering kr + Boligorganisationens medfinansiering kr"},
+                "plan_local_cofinancing_share": "Kommunal medfinansiering kr + Boligorganisationens medfinansiering kr",
+                "plan_conflict": "Helhedsplan, Boligorganisation, Afdelinger, Kommunenr, Startdato, Slutdato",
+                "plan_records": "Helhedsplan nr"},
     "2015-18": {"plan_id": "helhedsplan_id", "plan_name": "navn", "housing_organisations": "boligorganisation",
                 "municipality_code": "kommunekode", "estate_ids": "afdeling_ids", "focus_areas": "indsatsomraade",
                 "budget_line_id": "helhedsplan_id + indsatsomraade", "grant_lbf_ore": "budget_lbf_kr",
                 "cofinancing_municipality_ore": "budget_kommune_kr", "cofinancing_housing_org_ore": "budget_boligorg_kr",
                 "start_date": "start", "end_date": "slut",
-                "plan_local_cofinancing_share": "budget_kommune_kr + budget_boligorg_kr"},
+                "plan_local_cofinancing_share": "budget_kommune_kr + budget_boligorg_kr",
+                "plan_conflict": "navn, boligorganisation, afdeling_ids, kommunekode, start, slut",
+                "plan_records": "helhedsplan_id"},
     "2019-26": {"plan_id": "id", "plan_name": "navn", "housing_organisations": "boligorganisationer",
                 "municipality_code": "kommunekode", "estate_ids": "afdelinger", "focus_areas": "indsatsomraader.navn",
                 "budget_line_id": "id + indsatsomraader.navn", "grant_lbf_ore": "budget.lbf",
                 "cofinancing_municipality_ore": "budget.kommune", "cofinancing_housing_org_ore": "budget.boligorganisation",
                 "start_date": "periode.start", "end_date": "periode.slut",
-                "plan_local_cofinancing_share": "budget.kommune + budget.boligorganisation"},
+                "plan_local_cofinancing_share": "budget.kommune + budget.boligorganisation",
+                "plan_conflict": "navn, boligorganisationer, afdelinger, kommunekode, periode",
+                "plan_records": "helhedsplaner[].id"},
 }
 
 GRANT_FILES = {
@@ -216,7 +234,7 @@ def read_grants_2019_26(path: Path, landing_dir: Path) -> pd.DataFrame:
     plans = document["helhedsplaner"]
     if not isinstance(plans, list):
         raise SourceContractError(name, "must be a list", row="$", column="helhedsplaner")
-    records, rows, locators = [], [], []
+    records, rows, locators, plan_records = [], [], [], []
     for i, plan in enumerate(plans):
         where = f"$.helhedsplaner[{i}]"
         if not isinstance(plan, dict):
@@ -265,7 +283,8 @@ def read_grants_2019_26(path: Path, landing_dir: Path) -> pd.DataFrame:
             })
             rows.append(i + 1)
             locators.append(line_where)
-    return _finish(records, "2019-26", name, path, rows, locators)
+            plan_records.append(where)
+    return _finish(records, "2019-26", name, path, rows, locators, plan_records=plan_records)
 
 
 GRANT_READERS: dict[str, Callable[[Path, Path], pd.DataFrame]] = {
@@ -281,7 +300,10 @@ def read_grants(funding_round: str, landing_dir: Path) -> pd.DataFrame:
 
 
 def _finish(records: list[dict], funding_round: str, name: str, path: Path, rows: list[int],
-            locators: list[str]) -> pd.DataFrame:
+            locators: list[str], *, plan_records: list[str] | None = None) -> pd.DataFrame:
+    """The raw frame, with the columns about each line's whole plan. ``plan_records``: per
+    line, the record of the file that holds its plan's fields (S1c: the plan's object), for
+    a format that lists each plan once in a record of its own."""
     if not records:
         raise SourceContractError(name, "file must hold at least one grant")
     frame = pd.DataFrame.from_records(records)
@@ -289,15 +311,53 @@ def _finish(records: list[dict], funding_round: str, name: str, path: Path, rows
     total = frame["grant_lbf_ore"] + frame["cofinancing_municipality_ore"] + frame["cofinancing_housing_org_ore"]
     local = frame["cofinancing_municipality_ore"] + frame["cofinancing_housing_org_ore"]
     by_plan = frame.assign(_total=total, _local=local).groupby("plan_id")[["_total", "_local"]].transform("sum")
-    # Rounded to 6 decimals so that a plan at exactly 25 % is not failed by float rounding.
+    # Sums of integer øre are exact and one division rounds once, so a plan at exactly 25 %
+    # is 0.25; rounded to 6 decimals all the same.
     share = by_plan["_local"] / by_plan["_total"].where(by_plan["_total"] != 0)
     frame["plan_local_cofinancing_share"] = share.astype("float64").round(6)
+    frame["plan_conflict"] = pd.array(_plan_conflicts(frame, locators, SOURCE_COLUMN_NAMES[funding_round]),
+                                      dtype="string")
+    if plan_records is None:
+        frame["plan_records"] = pd.array([None] * len(frame), dtype="Int32")
+    else:
+        objects = pd.Series(plan_records).groupby(frame["plan_id"].to_numpy()).transform("nunique")
+        frame["plan_records"] = pd.array(objects.to_numpy(), dtype="Int32")
     for column in ("grant_lbf_ore", "cofinancing_municipality_ore", "cofinancing_housing_org_ore",
                    "municipality_code"):
         frame[column] = frame[column].astype("int64")
     frame = frame[list(RAW_COLUMNS)]
     return with_provenance(frame, name=name, sha256=sha256_file(path), rows=rows, locators=locators,
                            loaded_at=utc_now())
+
+
+def _plan_conflicts(frame: pd.DataFrame, locators: list[str], labels: dict[str, str]) -> list[str | None]:
+    """Per line: None when every line of its plan has the same plan-level fields, else which
+    fields differ, with the first two values and where they are (same text on every line of
+    the plan). afdelinger are compared as sets: their order on a line carries no meaning."""
+    conflicts: dict[str, str] = {}
+    for plan_id, lines in frame.groupby("plan_id", sort=False).indices.items():
+        if len(lines) < 2:
+            continue
+        differing = []
+        for field in PLAN_FIELDS:
+            first = lines[0]
+            key = _estate_set if field == "estate_ids" else (lambda v: v)
+            other = next((i for i in lines[1:] if key(frame[field].iat[i]) != key(frame[field].iat[first])), None)
+            if other is not None:
+                label = labels.get(field, field)
+                differing.append(f"{label} {_shown(frame[field].iat[first])} ({locators[first]}) and "
+                                 f"{_shown(frame[field].iat[other])} ({locators[other]})")
+        if differing:
+            conflicts[plan_id] = "; ".join(differing)
+    return [conflicts.get(plan_id) for plan_id in frame["plan_id"]]
+
+
+def _estate_set(ids: str) -> frozenset[str]:
+    return frozenset(ids.split(","))
+
+
+def _shown(value: object) -> str:
+    return repr(value.isoformat() if isinstance(value, dt.date) else value)
 
 
 def _join_ids(parts: list[str], *, name: str, row: int | str, column: str) -> str:
@@ -314,17 +374,38 @@ def _join_names(parts: list[str], *, name: str, row: int | str, column: str) -> 
     return "|".join(names)
 
 
+# Amounts are read at 15 significant digits, as Excel keeps them: with øre, that is up to
+# 10^13 kroner, far above any grant.
+AMOUNT_DIGITS = 15
+MAX_AMOUNT_KR = Decimal(10) ** (AMOUNT_DIGITS - 2)
+
+
 def _number_to_ore(value: object, name: str, row: int | str, column: str) -> int:
-    """An amount in kroner as a number (Excel cell or JSON number) -> øre, exactly."""
+    """An amount in kroner as a number (Excel cell or JSON number) -> øre, exactly.
+
+    A number cell is a binary double, so an amount typed as 1234567,10 can read back as
+    1234567.0999999999; at 15 significant digits (Excel's own precision) it is the amount
+    typed. A third decimal that survives that (1234,567) is refused, as are NaN and Infinity
+    (Python's JSON parser accepts them) and amounts beyond 15 digits."""
     if isinstance(value, bool) or value is None or isinstance(value, str):
         raise SourceContractError(name, "amount in kroner as a number", row=row, column=column, value=value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SourceContractError(name, "amount is a finite number (not NaN or Infinity)", row=row, column=column,
+                                  value=value)
     try:
-        amount = Decimal(str(value)) * 100
-    except InvalidOperation:
+        amount = Decimal(value) if isinstance(value, (int, Decimal)) else Decimal(repr(value))
+    except (InvalidOperation, TypeError, ValueError):
         raise SourceContractError(name, "amount in kroner as a number", row=row, column=column, value=value) from None
-    if amount != amount.to_integral_value():
+    if not amount.is_finite():
+        raise SourceContractError(name, "amount is a finite number (not NaN or Infinity)", row=row, column=column,
+                                  value=value)
+    if abs(amount) >= MAX_AMOUNT_KR:
+        raise SourceContractError(name, f"amount of at most {AMOUNT_DIGITS} digits (under 10.000.000.000.000 kr)",
+                                  row=row, column=column, value=value)
+    ore = Decimal(format(amount, f".{AMOUNT_DIGITS}g")) * 100
+    if ore != ore.to_integral_value():
         raise SourceContractError(name, "amount with at most 2 decimals", row=row, column=column, value=value)
-    return int(amount)
+    return int(ore)
 
 
 def _excel_date(value: object, name: str, row: int, column: str) -> dt.date:

@@ -3,7 +3,10 @@
 ``register/personaar_<YYYY>.parquet``: one row per person and year (about 500,000 a year
 at the scale of Denmark). Column names and Parquet types are the contract's
 (docs/source_contracts.md); integer columns may arrive in any integer width and are read
-as int32, anything else of the wrong type is rejected.
+as int32, a column of any kind may arrive dictionary-encoded (as pandas writes a
+categorical), anything else of the wrong type is rejected. A floating column holds finite
+numbers or nulls: NaN and Infinity are refused (Parquet's NaN is not a null, and would
+reach the warehouse as NaN).
 
 The CPR number is validated (vectorised) and replaced by its keyed pseudonym
 (``dagster_project/pseudonym.py``) while the data are still an Arrow table: the DataFrame
@@ -63,6 +66,14 @@ _PANDAS_TYPES = {pa.bool_(): pd.BooleanDtype(), pa.int32(): pd.Int32Dtype()}
 _CATEGORICAL = ("koen", "herkomst", "boligomraade_id")
 
 
+def _require_finite(data: pa.ChunkedArray, name: str, column: str) -> None:
+    bad = pc.or_(pc.is_nan(data), pc.is_inf(data))
+    if pc.any(bad).as_py():
+        index = int(pc.index(bad, True).as_py())
+        raise SourceContractError(name, "number is finite (not NaN or Infinity)", row=index + 1, column=column,
+                                  value=str(data[index].as_py()))
+
+
 def panel_file(year: str | int) -> str:
     return FILE_PATTERN.format(year=year)
 
@@ -82,8 +93,12 @@ def read_person_years(path: Path, landing_dir: Path) -> pd.DataFrame:
     columns: dict[str, pa.Array] = {}
     for column, (kind, arrow_type) in SCHEMA.items():
         data = table.column(column)
+        if pa.types.is_dictionary(data.type) and _KIND[kind](data.type.value_type):
+            data = data.cast(data.type.value_type)  # dictionary-encoded: the values are what counts
         if not _KIND[kind](data.type):
             raise SourceContractError(name, f"Parquet type {kind}", column=column, value=str(data.type))
+        if kind == "floating":
+            _require_finite(data, name, column)
         if kind == "integer":
             try:
                 data = pc.cast(data, arrow_type)  # safe cast: a value out of int32 range raises

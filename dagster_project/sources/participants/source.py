@@ -24,7 +24,9 @@ def file_of(key: str) -> str:
 
 def _parameters(settings, key):
     funding_round, year = split_key(key)
-    return parameters.raw_participant_registrations(funding_round, year, settings.raw_dir)
+    # The landing file's modification time is its delivery: no registration after it.
+    return parameters.raw_participant_registrations(funding_round, year, settings.raw_dir,
+                                                    settings.landing_dir / file_of(key))
 
 
 SOURCE = Source(
@@ -41,7 +43,8 @@ SOURCE = Source(
     partitioning=Partitioning.FILES,
     files=keyed_file(file_of),
     read=lambda settings, key: read_registrations(settings.landing_dir / file_of(key), settings.landing_dir),
-    # A registration may only name a plan of its round in the gated grants.
+    # A registration may only name a plan of its round in the gated grants, and may not
+    # postdate the file's delivery.
     parameters=_parameters,
     gated_against=("raw_lbf_grants",),
     pii=True,

@@ -129,6 +129,50 @@ complemented as (
     window genders as (
         partition by activity_code, outcome, horizon, subgroup = 'all'
     )
+),
+
+-- Differencing (docs/privacy.md): the treated of a row, and the treated with the unmatched,
+-- are participation episodes rpt_participant_profile counts (its total and its eligible
+-- episodes for 'all', its gender for 'female' and 'male'). Where such a published count
+-- minus treated_n (or minus treated_n + treated_unmatched_n) is 1-4, that count of this
+-- report is hidden in all three subgroups of the activity, outcome and horizon, so that
+-- neither it nor a gender's (from 'all') can be subtracted.
+profile as (
+    select
+        activity_code,
+        case when dimension = 'gender' then case category when 'K' then 'female' when 'M' then 'male' end
+            else 'all' end as subgroup,
+        n_episodes
+    from {{ ref('rpt_participant_profile') }}
+    where n_episodes is not null
+        and (dimension = 'total' or (dimension = 'eligibility' and category = 'eligible')
+             or (dimension = 'gender' and category in ('K', 'M')))
+),
+
+differences as (
+    select
+        c.activity_code,
+        c.outcome,
+        c.horizon,
+        coalesce(bool_or(profile.n_episodes - c.n_t between 1 and 4), false) as treated_derivable,
+        coalesce(bool_or(not c.unmatched_hidden
+                         and profile.n_episodes - c.n_t - coalesce(c.n_t_unmatched, 0) between 1 and 4), false)
+            as unmatched_derivable
+    from complemented as c
+    inner join profile on profile.activity_code = c.activity_code and profile.subgroup = c.subgroup
+    where not c.is_suppressed_row
+    group by c.activity_code, c.outcome, c.horizon
+),
+
+differenced as (
+    select
+        c.*,
+        coalesce(d.treated_derivable, false) as treated_hidden,
+        c.unmatched_hidden or coalesce(not d.treated_derivable and d.unmatched_derivable, false)
+            as unmatched_withheld
+    from complemented as c
+    left join differences as d
+        on d.activity_code = c.activity_code and d.outcome = c.outcome and d.horizon = c.horizon
 )
 
 select
@@ -139,12 +183,12 @@ select
     cast(c.horizon as integer) as horizon,
     c.subgroup,
     c.is_suppressed_row as is_suppressed,
-    case when not c.is_suppressed_row then cast(c.n_t as bigint) end as treated_n,
+    case when not c.is_suppressed_row and not c.treated_hidden then cast(c.n_t as bigint) end as treated_n,
     case when not c.is_suppressed_row then cast(c.n_c as bigint) end as matched_controls_n,
-    case when not c.is_suppressed_row and not c.unmatched_hidden then cast(coalesce(c.n_t_unmatched, 0) as bigint) end
+    case when not c.is_suppressed_row and not c.unmatched_withheld then cast(coalesce(c.n_t_unmatched, 0) as bigint) end
         as treated_unmatched_n,
     case when not c.is_suppressed_row then c.matched_strata end as matched_strata,
-    case when not c.is_suppressed_row and not c.unmatched_hidden then c.unmatched_strata end as unmatched_strata,
+    case when not c.is_suppressed_row and not c.unmatched_withheld then c.unmatched_strata end as unmatched_strata,
     case when not c.is_suppressed_row then c.ess_c end as control_effective_size,
     case when not c.is_suppressed_row then c.p_t end as treated_outcome,
     case when not c.is_suppressed_row then c.p_c end as control_outcome,
@@ -175,6 +219,6 @@ select
         then c.naive_difference_raw - {{ z }} * c.se_naive_difference end as naive_mean_difference_ci_low,
     case when not c.is_suppressed_row and c.outcome_kind = 'mean'
         then c.naive_difference_raw + {{ z }} * c.se_naive_difference end as naive_mean_difference_ci_high
-from complemented as c
+from differenced as c
 inner join activities on activities.activity_code = c.activity_code
 order by c.activity_code, c.outcome, c.horizon, c.subgroup
