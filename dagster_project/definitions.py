@@ -12,7 +12,7 @@ from dagster_project.dbt.project import ProjectDbtCliResource, dbt_executable, d
 from dagster_project.publish.assets import published_warehouse
 from dagster_project.quality.checks import mart_checks
 from dagster_project.quality.list_check import list_check
-from dagster_project.reports.assets import effects_forest_plot
+from dagster_project.reports.assets import effects_forest_plot, evaluation_report
 from dagster_project.resources import WarehouseResource
 from dagster_project.sources.indicators.assets import raw_area_indicators
 from dagster_project.sources.lbf.assets import raw_lbf_grants
@@ -29,7 +29,8 @@ RAW_ASSETS = [
 
 defs = dg.Definitions(
     # Every asset links to the code that defines it (the UI's code references).
-    assets=dg.with_source_code_references([*RAW_ASSETS, dbt_models, published_warehouse, effects_forest_plot]),
+    assets=dg.with_source_code_references(
+        [*RAW_ASSETS, dbt_models, published_warehouse, effects_forest_plot, evaluation_report]),
     asset_checks=[*mart_checks(), list_check],
     jobs=[*ingest_jobs, refresh_warehouse_job, full_refresh_job],
     schedules=[monthly_full_refresh],

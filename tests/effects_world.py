@@ -17,7 +17,9 @@ from dagster_project.dbt.project import dbt_executable
 from dagster_project.reference import FUNDING_ROUNDS
 from dagster_project.settings import DBT_PROJECT_DIR
 from dagster_project.sources.common import RawStore
+from dagster_project.sources.indicators.readers import INDICATOR_YEARS, indicator_file, read_area_indicators
 from dagster_project.sources.lbf.readers import read_grants
+from dagster_project.sources.lists.readers import LIST_YEARS, list_file, read_area_list
 from dagster_project.sources.panel.readers import PANEL_YEARS, panel_file, read_person_years
 from dagster_project.sources.participants.readers import landing_keys, read_registrations, registration_file
 from dagster_project.sources.register.readers import AREAS_FILE, ESTATES_FILE, read_areas, read_estates
@@ -32,9 +34,17 @@ class EffectsWorld:
     dbt_seconds: float
 
 
-def write_raw_layer(landing: Path, raw_dir: Path) -> None:
-    """The raw partitions the participant models read, from the landing files."""
+def write_raw_layer(landing: Path, raw_dir: Path, *, areas: bool = False) -> None:
+    """The raw partitions the participant models read, from the landing files; with
+    ``areas`` also the indicators (S4) and lists (S3) the area marts read."""
     store = RawStore(raw_dir)
+    if areas:
+        for year in INDICATOR_YEARS:
+            if (landing / indicator_file(year)).is_file():
+                store.write("raw_area_indicators", year, read_area_indicators(landing / indicator_file(year), landing), {})
+        for year in LIST_YEARS:
+            if (landing / list_file(year)).is_file():
+                store.write("raw_area_lists", year, read_area_list(landing / list_file(year), landing), {})
     for funding_round in FUNDING_ROUNDS:
         store.write("raw_lbf_grants", funding_round, read_grants(funding_round, landing), {})
     store.write("raw_register_areas", None, read_areas(landing / AREAS_FILE, landing), {})

@@ -1,6 +1,7 @@
 """The participant marts of the session's full refresh (scale 0.05): the restricted
-episode fact, the effect report recomputed from the person-level outcomes, suppression,
-the profile against the landing files, and the forest plot."""
+episode fact, the effect report recomputed from the person-level outcomes (censoring
+weights, estimates and intervals), suppression, the profile against the landing files,
+and the forest plot."""
 
 from __future__ import annotations
 
@@ -102,10 +103,20 @@ def test_odds_ratios_and_differences_follow_from_the_cem_weighted_rates(publishe
     absence = shown[shown["outcome_kind"] == "mean"]
     assert len(absence) > 0
     np.testing.assert_allclose(absence["mean_difference"], absence["mean_difference_expected"], rtol=1e-9, atol=1e-12)
-    # Intervals contain their estimate and have positive width.
+    # Intervals: the estimate -+ 1.96 standard errors of the counterfactual (log scale for ratios).
+    z = 1.959963984540054
+    np.testing.assert_allclose(np.log(binary["odds_ratio_ci_high"] / binary["odds_ratio"]),
+                               z * binary["se_log_odds_ratio"], rtol=1e-9)
+    np.testing.assert_allclose(absence["mean_difference_ci_high"] - absence["mean_difference"],
+                               z * absence["se_mean_difference"], rtol=1e-9)
     assert (binary["odds_ratio_ci_low"] < binary["odds_ratio"]).all()
-    assert (binary["odds_ratio"] < binary["odds_ratio_ci_high"]).all()
     assert (absence["mean_difference_ci_low"] < absence["mean_difference"]).all()
+    # Beside them, the estimate without the censoring weights.
+    np.testing.assert_allclose(binary["excluding_later_starters_odds_ratio"], binary["excluding_odds_ratio"],
+                               rtol=1e-9)
+    np.testing.assert_allclose(absence["excluding_later_starters_mean_difference"],
+                               absence["excluding_mean_difference"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(shown["control_effective_size"], shown["ess"], rtol=1e-9)
 
 
 def test_treated_are_the_participants_of_the_truth_file(published, small_world):
