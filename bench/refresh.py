@@ -488,8 +488,8 @@ def _condition(row_condition: str | None) -> str:
 
 def _re2(regex: str) -> str:
     """DuckDB's RE2 has no look-around: the project's RE2 form of the one such pattern the
-    suites use (the CPR shape, quality/privacy.py)."""
-    from dagster_project.quality.privacy import CPR_REGEX, CPR_REGEX_RE2
+    suites use (the CPR shape, core/cpr.py)."""
+    from dagster_project.core.cpr import CPR_REGEX, CPR_REGEX_RE2
 
     return CPR_REGEX_RE2 if regex == CPR_REGEX else regex
 
@@ -593,8 +593,8 @@ def _raw_parameters(settings) -> dict[str, Callable[[str | None], dict[str, Any]
 
 
 def run_raw_gates(con, settings) -> dict[str, int]:
+    from dagster_project.core.raw_store import RawStore
     from dagster_project.quality.gx_runner import load_suite
-    from dagster_project.sources.common import RawStore
 
     store = RawStore(settings.raw_dir)
     parameters_of = _raw_parameters(settings)

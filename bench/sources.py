@@ -97,9 +97,9 @@ def stage_ingest(env: Env) -> dict:
         ingest_jobs,
         ingest_unpartitioned_job,
     )
+    from dagster_project.core.raw_store import RawStore
     from dagster_project.resources import WarehouseResource
     from dagster_project.settings import get_settings
-    from dagster_project.sources.common import RawStore
 
     settings = get_settings()
     shutil.rmtree(settings.raw_dir, ignore_errors=True)

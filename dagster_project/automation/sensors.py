@@ -26,8 +26,9 @@ import dagster as dg
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from dagster_project.automation.jobs import INGEST_JOBS, PARTITIONED_SOURCES, refresh_warehouse_job
+from dagster_project.core.files import sha256_file
+from dagster_project.core.raw_store import RawStore
 from dagster_project.resources import WarehouseResource
-from dagster_project.sources.common import RawStore, sha256_file
 from dagster_project.sources.lists.assets import raw_area_lists
 from dagster_project.sources.lists.readers import LIST_YEARS
 from dagster_project.sources.participants.assets import REGISTRATION_PARTITIONS, raw_participant_registrations

@@ -30,7 +30,7 @@ from sqlglot.expressions import normalize_table_name
 from sqlglot.lineage import lineage
 from sqlglot.optimizer import optimize
 
-from dagster_project.sources.common import RawStore
+from dagster_project.core.raw_store import RawStore
 from dagster_project.versioning import code_revision
 
 DIALECT = "duckdb"

@@ -5,13 +5,14 @@ import json
 import dagster as dg
 
 from dagster_project.catalog import pii_tags
+from dagster_project.core.published import PublishedTable
+from dagster_project.core.raw_store import RawStore
 from dagster_project.dbt.project import dbt_project
 from dagster_project.publish.privacy_gates import RULE_CPR, RULE_PII, RULE_SMALL_COUNT, RULE_UNDECLARED
-from dagster_project.publish.warehouse import PrivacyGateFailed, PublishedTable, current_version, publish
+from dagster_project.publish.warehouse import PrivacyGateFailed, current_version, publish
 from dagster_project.quality.checks import mart_suites
 from dagster_project.quality.data_docs import build_index
 from dagster_project.resources import WarehouseResource
-from dagster_project.sources.common import RawStore
 from dagster_project.sources.ingest import OWNERS
 from dagster_project.versioning import code_revision
 

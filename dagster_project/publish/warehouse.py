@@ -34,6 +34,7 @@ from typing import Any
 
 import duckdb
 
+from dagster_project.core.published import PublishedTable
 from dagster_project.publish.privacy_gates import GateReport, check_database
 
 MARTS_DB = "marts.duckdb"
@@ -54,21 +55,6 @@ class PrivacyGateFailed(PublishError):
     def __init__(self, report: GateReport):
         self.report = report
         super().__init__(report.message())
-
-
-@dataclass(frozen=True)
-class PublishedTable:
-    """A dbt model to publish: ``database`` is 'marts' or 'restricted'.
-
-    ``pii`` (dbt ``meta.pii``) and the columns whose dbt ``meta.count`` is true (counts of
-    persons) or false (integers that are not) feed the privacy gates."""
-
-    name: str
-    schema: str
-    database: str
-    pii: bool = False
-    count_columns: frozenset[str] = frozenset()
-    not_count_columns: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

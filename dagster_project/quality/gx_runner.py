@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from dagster_project.quality.privacy import mask_cpr, mask_deep
+from dagster_project.core.cpr import mask_cpr, mask_deep
 from dagster_project.settings import EXPECTATIONS_DIR
 
 # No usage statistics leave the machine; there is no network to send them to anyway.

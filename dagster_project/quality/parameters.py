@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from dagster_project.core.raw_store import RawStore
 from dagster_project.pseudonym import PERSON_KEY_PATTERN
 from dagster_project.reference import (
     FUNDING_ROUNDS,
@@ -23,7 +24,6 @@ from dagster_project.reference import (
     list_categories,
     municipalities,
 )
-from dagster_project.sources.common import RawStore
 
 
 def municipality_codes() -> list[int]:

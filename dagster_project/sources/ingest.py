@@ -26,13 +26,14 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from dagster_project.quality.data_docs import record_validation
-from dagster_project.quality.gx_runner import validate_frame
-from dagster_project.quality.metadata import gate_metadata
+from dagster_project.core.errors import SourceContractError
+from dagster_project.core.files import relative_name, sha256_file
+from dagster_project.core.raw_store import RawStore
 from dagster_project.pseudonym import PseudonymKeyError, pseudonym_key
-from dagster_project.quality.gx_runner import suite_path
+from dagster_project.quality.data_docs import record_validation
+from dagster_project.quality.gx_runner import suite_path, validate_frame
+from dagster_project.quality.metadata import gate_metadata
 from dagster_project.settings import REPO_ROOT, get_settings
-from dagster_project.sources.common import RawStore, SourceContractError, relative_name, sha256_file
 from dagster_project.versioning import code_revision
 
 RAW_CHECK_NAME = "expectation_suite"

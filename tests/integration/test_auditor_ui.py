@@ -21,9 +21,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.core.files import sha256_file
 from dagster_project.publish.warehouse import current_version
 from dagster_project.settings import REPO_ROOT, get_settings
-from dagster_project.sources.common import sha256_file
 from dagster_project.versioning import code_revision
 from tests.integration.dagster_ui import (
     asset_events,

@@ -39,7 +39,7 @@ def test_publish_log_records_run_revision_sources_and_checks(refreshed, session_
     assert run_id == refreshed.runs[-1].run_id
     assert revision and checks_passed > 10
     files = {s["file"]: s["sha256"] for s in json.loads(sources)}
-    from dagster_project.sources.common import sha256_file
+    from dagster_project.core.files import sha256_file
 
     assert files["lbf/bevillinger_2015-18.xlsx"] == sha256_file(session_env.landing_dir / "lbf/bevillinger_2015-18.xlsx")
     assert version.endswith(run_id[:8])

@@ -15,11 +15,11 @@ import pytest
 
 from dagster_project.automation.full_refresh import failure_message, run_full_refresh
 from dagster_project.automation.jobs import PARTITIONED_SOURCES
-from dagster_project.quality.privacy import CPR_REGEX_RE2, contains_cpr
+from dagster_project.core.cpr import CPR_REGEX_RE2, contains_cpr
+from dagster_project.core.raw_store import RawStore
 from dagster_project.publish.warehouse import current_version
 from dagster_project.reference import municipalities
 from dagster_project.settings import REFERENCE_SEEDS_DIR, get_settings
-from dagster_project.sources.common import RawStore
 from dagster_project.sources.participants.assets import REGISTRATION_PARTITIONS
 from dagster_project.sources.participants.readers import landing_keys
 from tests.conftest import sha256
@@ -73,7 +73,7 @@ def test_staging_models_read_every_source(refreshed, session_env):
 
 def _text_values(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> list[str]:
     """Values holding a CPR-shaped number: \\d{6}-?\\d{4} not inside a longer word or number
-    (the project's one pattern, quality/privacy.py: a SHA-256 digest or a run id may hold
+    (the project's one pattern, core/cpr.py: a SHA-256 digest or a run id may hold
     ten digits in a row without being a CPR number)."""
     hits = []
     for column in columns:

@@ -106,7 +106,8 @@ def test_the_documented_rollback_command(tmp_path):
 KILLED_PUBLISH = r"""
 import datetime as dt, sys
 from pathlib import Path
-from dagster_project.publish.warehouse import PublishedTable, publish
+from dagster_project.core.published import PublishedTable
+from dagster_project.publish.warehouse import publish
 publish(build_db=Path(sys.argv[1]), warehouse_dir=Path(sys.argv[2]), run_id="killed00", code_revision="abc",
         tables=[PublishedTable("fct_big", "marts", "marts", not_count_columns=frozenset({"v"}))], sources=[], checks=[])
 """

@@ -15,8 +15,8 @@ import dagster as dg
 import duckdb
 import pytest
 
+from dagster_project.core.errors import SourceContractError
 from dagster_project.resources import WarehouseResource
-from dagster_project.sources.common import SourceContractError
 from dagster_project.sources.statbank import assets as statbank_assets
 from dagster_project.sources.statbank.assets import raw_statbank_folk1a
 from dagster_project.sources.statbank.client import URL_VARIABLE, StatbankClient, StatbankError, request_body

@@ -6,8 +6,8 @@ import dagster as dg
 from dagster_project.quality import parameters
 from dagster_project.reference import FUNDING_ROUNDS
 from dagster_project.resources import WarehouseResource
-from dagster_project.sources.ingest import OWNERS, ingest, raw_check_spec
 from dagster_project.settings import Settings
+from dagster_project.sources.ingest import OWNERS, ingest, raw_check_spec
 from dagster_project.sources.lbf.readers import GRANT_FILES, SOURCE_COLUMN_NAMES, read_grants
 
 FUNDING_ROUND_PARTITIONS = dg.StaticPartitionsDefinition(list(FUNDING_ROUNDS))
