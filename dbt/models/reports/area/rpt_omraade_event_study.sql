@@ -16,6 +16,8 @@
 -- indicators are published with at most two decimals) and every sum is of integer or
 -- DECIMAL terms, so the result does not depend on row order. docs/effects.md ("Areas") explains it.
 {%- set exact = "cast({} as decimal(38, 18))" %}
+{#- Fewer areas on a side give no usable standard error (the areas are the units of inference). #}
+{%- set min_areas = 5 %}
 {%- set series = "indicator_code, indicator_source, comparison_group" %}
 with did_values as (
     {{ did_values() }}
@@ -110,7 +112,7 @@ changes as (
 
 -- Group-time effects ATT(g, t): per side the residents-weighted mean change and the
 -- variance of that weighted mean, n / (n - 1) * sum w^2 (change - m)^2 / (sum w)^2; where both
--- sides have at least 2 areas.
+-- sides have at least {{ min_areas }} areas.
 sides as (
     select
         cohort,
@@ -176,8 +178,8 @@ att as (
         and comparison.year = treated.year
         and comparison.role = 'comparison'
     where treated.role = 'cohort'
-        and treated.n_areas >= 2
-        and comparison.n_areas >= 2
+        and treated.n_areas >= {{ min_areas }}
+        and comparison.n_areas >= {{ min_areas }}
 ),
 
 -- Each area's influence on ATT(g, t): w_i (change_i - its side's mean) / sum w, times
