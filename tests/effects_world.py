@@ -1,7 +1,8 @@
 """A world for the effect estimates alone: the embedded default at a given scale, its raw
 layer written by the sources' own readers (pseudonymised exactly as ingestion does, but
 without the raw gates and Dagster runs, which the session refresh covers), and a real
-dbt build of the participant models on DuckDB. Tests of the estimates against the truth
+dbt build of the participant models (with ``areas``, also of the area models behind the
+cohort event study) on DuckDB. Tests of the estimates against the truth
 use it at a scale where participants are numerous enough for the comparison to mean
 something, without a full refresh."""
 
@@ -56,24 +57,26 @@ def write_raw_layer(landing: Path, raw_dir: Path, *, areas: bool = False) -> Non
             store.write("raw_person_years", year, read_person_years(landing / panel_file(year), landing), {})
 
 
-def build_effects(root: Path, raw_dir: Path) -> tuple[Path, float]:
-    """dbt seed + run of every model upstream of the participant reports; returns the
-    build database and the seconds dbt took."""
+def build_effects(root: Path, raw_dir: Path, *, areas: bool = False) -> tuple[Path, float]:
+    """dbt seed + run of every model upstream of the participant reports (and with
+    ``areas`` of the cohort event study); returns the build database and the seconds dbt
+    took."""
     build_db = root / "build" / "warehouse.duckdb"
     build_db.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "BOLIGSOCIAL_BUILD_DB": str(build_db), "BOLIGSOCIAL_RAW_DIR": str(raw_dir)}
     common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
               "--target-path", str(root / "dbt_target"), "--log-path", str(root / "dbt_logs"), "--quiet"]
     started = time.perf_counter()
-    for command in (["seed"], ["run", "--select", "+rpt_aktivitet_effekter", "+rpt_participant_profile"]):
+    selection = ["+rpt_aktivitet_effekter", "+rpt_participant_profile", *(["+rpt_omraade_event_study"] if areas else [])]
+    for command in (["seed"], ["run", "--select", *selection]):
         subprocess.run([dbt_executable(), *command, *common], check=True, env=env, cwd=DBT_PROJECT_DIR)
     return build_db, time.perf_counter() - started
 
 
-def make_effects_world(root: Path, *, scale: float, seed: int) -> EffectsWorld:
+def make_effects_world(root: Path, *, scale: float, seed: int, areas: bool = False) -> EffectsWorld:
     from dagster_project.generator import generate
 
     manifest = generate(root / "landing", root / "truth", scale=scale, seed=seed)
-    write_raw_layer(root / "landing", root / "raw")
-    build_db, seconds = build_effects(root, root / "raw")
+    write_raw_layer(root / "landing", root / "raw", areas=areas)
+    build_db, seconds = build_effects(root, root / "raw", areas=areas)
     return EffectsWorld(root / "landing", root / "truth", build_db, manifest, seconds)
