@@ -1,8 +1,8 @@
 """Benchmark of whole refreshes against the floor (issue 7).
 
-    uv run python bench/refresh.py                          # scales 0.1, 0.3 and 1.0; writes BENCHMARKS.md
-    uv run python bench/refresh.py --scales 0.05 --data-root /tmp/bench --output /tmp/BENCH.md --plot /tmp/b.png
-    uv run python bench/refresh.py --render bench/measured/benchmark.json   # BENCHMARKS.md again from the figures
+    .venv/bin/python bench/refresh.py                          # scales 0.1, 0.3 and 1.0; writes BENCHMARKS.md
+    .venv/bin/python bench/refresh.py --scales 0.05 --data-root /tmp/bench --output /tmp/BENCH.md --plot /tmp/b.png
+    .venv/bin/python bench/refresh.py --render bench/measured/benchmark.json   # BENCHMARKS.md again from the figures
 
 For each scale, in a fresh data directory and each in a fresh child process
 (``bench/sources.py`` runs them and measures wall time and peak RSS):
@@ -981,7 +981,7 @@ def main(argv: list[str] | None = None) -> int:
     default_output = output.resolve() == (REPO_ROOT / "BENCHMARKS.md").resolve()
     results_path = Path(args.results) if args.results else (
         REPO_ROOT / "bench" / "results" / "benchmark.json" if default_output else output.with_suffix(".json"))
-    command = "uv run python bench/refresh.py" + (
+    command = ".venv/bin/python bench/refresh.py" + (
         "" if sorted(args.scales) == list(DEFAULT_SCALES) else " --scales " + " ".join(f"{s:g}" for s in args.scales))
     results: dict[str, Any] = {"command": command, "machine": machine(), "runs": []}
     data_root = Path(args.data_root)

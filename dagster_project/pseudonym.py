@@ -1,4 +1,4 @@
-"""Keyed pseudonyms for CPR numbers: CPR never enters the warehouse (DESIGN section 2).
+"""Keyed pseudonyms for CPR numbers: CPR never enters the warehouse (docs/privacy.md).
 
 A reader validates each CPR number and replaces it, before anything is written, gated or
 logged, by

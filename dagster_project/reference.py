@@ -137,3 +137,9 @@ def all_list_categories() -> tuple[str, ...]:
 
 def activity_codes() -> tuple[str, ...]:
     return tuple(a.code for a in activities())
+
+
+@cache
+def outcome_codes() -> tuple[str, ...]:
+    """The outcomes measured for participants (ref_outcomes), by the panel's column name."""
+    return tuple(r["outcome"] for r in _rows("ref_outcomes"))

@@ -34,3 +34,10 @@ class SourceContractError(ValueError):
 def _shorten(value: object, limit: int = 80) -> str:
     text = str(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class SourceUnavailable(RuntimeError):
+    """A source that is not a file (an API) gave no usable answer. Names where it asked."""
+
+    def as_metadata(self) -> dict[str, str]:
+        return {}

@@ -42,6 +42,26 @@ class RawStore:
         path = self.path(asset, partition).with_suffix(".json")
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
+    def partitions(self, asset: str) -> list[str | None]:
+        """The partition keys the raw layer holds for ``asset`` (None: the unpartitioned one)."""
+        folder = self.raw_dir / asset
+        if not folder.is_dir():
+            return []
+        keys = []
+        for sidecar in sorted(folder.glob("*.json")):
+            partition = json.loads(sidecar.read_text(encoding="utf-8")).get("partition")
+            keys.append(partition)
+        return keys
+
+    def remove(self, asset: str, partition: str | None) -> bool:
+        """Take a partition out of the raw layer (Parquet first, so dbt never reads a
+        partition without its provenance); whether there was one."""
+        target = self.path(asset, partition)
+        existed = target.exists() or target.with_suffix(".json").exists()
+        target.unlink(missing_ok=True)
+        target.with_suffix(".json").unlink(missing_ok=True)
+        return existed
+
     def sidecars(self) -> list[dict]:
         """Provenance of every gated partition in the raw layer."""
         if not self.raw_dir.exists():

@@ -23,6 +23,7 @@ from dagster_project.reference import (
     indicator_codes,
     list_categories,
     municipalities,
+    outcome_codes,
 )
 
 
@@ -65,6 +66,7 @@ SHARED_PARAMETERS: dict[str, Callable[[], Any]] = {
     "list_categories": lambda: list(all_list_categories()),
     "indicator_codes": indicator_codes,
     "activity_codes": lambda: list(activity_codes()),
+    "outcome_codes": lambda: list(outcome_codes()),
     "person_key_pattern": lambda: PERSON_KEY_PATTERN,
 }
 
