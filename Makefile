@@ -10,7 +10,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 export UV_LINK_MODE ?= copy
 
-.PHONY: help install browser manifest demo generate refresh test test-pythons screenshots dev serve versions rollback data-docs docs dictionary bench clean
+.PHONY: help install browser manifest demo generate refresh test test-pythons screenshots dev serve versions rollback data-docs docs dictionary bench validate clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -86,6 +86,11 @@ dictionary: install  ## write docs/data_dictionary.md from the dbt docs
 
 bench: install  ## benchmark full and incremental refreshes at scales 0.1, 0.3, 1.0 against the floor (BENCHMARKS.md; about 20 min)
 	@$(UV) run --frozen python bench/refresh.py
+
+SEEDS ?= 50
+VALIDATE_SCALE ?= 0.05
+validate: install  ## simulation study: SEEDS worlds at VALIDATE_SCALE refreshed and compared with the truth (docs/validation.md; hours)
+	@$(UV) run --frozen python bench/validate.py --seeds $(SEEDS) --scale $(VALIDATE_SCALE)
 
 clean:  ## remove generated data, dbt artifacts and the environment
 	rm -rf data dbt/target dbt/logs .venv .venv-*

@@ -1,5 +1,6 @@
-"""The published effect estimates against the generator's truth, and how long the effect
-models took in the refresh that built them (issue 5).
+"""The published effect estimates against the generator's truth (beside them the estimate
+without censoring weights and the naive one), and how long the effect models took in the
+refresh that built them (issue 5). Over many worlds: bench/validate.py.
 
     BOLIGSOCIAL_DATA_DIR=/tmp/boligsocial-1.0 .venv/bin/python -m dagster_project refresh --generate --scale 1.0
     BOLIGSOCIAL_DATA_DIR=/tmp/boligsocial-1.0 .venv/bin/python bench/effects.py [--all] [--markdown]
@@ -50,9 +51,12 @@ def comparison(effects: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     frame["ci_low"] = frame["odds_ratio_ci_low"].where(binary, frame["mean_difference_ci_low"])
     frame["ci_high"] = frame["odds_ratio_ci_high"].where(binary, frame["mean_difference_ci_high"])
     frame["naive"] = frame["naive_odds_ratio"].where(binary, frame["naive_mean_difference"])
+    frame["excluding"] = frame["excluding_later_starters_odds_ratio"].where(
+        binary, frame["excluding_later_starters_mean_difference"])
     frame["truth"] = frame["true_odds_ratio"].where(binary, frame["true_mean_difference"])
     frame["matched_error"] = (frame["estimate"] / frame["truth"] - 1).where(binary, frame["estimate"] - frame["truth"])
     frame["naive_error"] = (frame["naive"] / frame["truth"] - 1).where(binary, frame["naive"] - frame["truth"])
+    frame["excluding_error"] = (frame["excluding"] / frame["truth"] - 1).where(binary, frame["excluding"] - frame["truth"])
     frame["covered"] = (frame["ci_low"] <= frame["truth"]) & (frame["truth"] <= frame["ci_high"])
     return frame
 
@@ -86,8 +90,8 @@ def fmt(value: float, kind: str) -> str:
 
 def markdown(frame: pd.DataFrame) -> str:
     lines = ["| activity | outcome | year | subgroup | treated | controls (ESS) | matched (95 % CI) | truth | "
-             "matched vs truth | naive | naive vs truth | CI covers truth |",
-             "|---|---|---|---|---:|---:|---|---:|---:|---:|---:|---|"]
+             "matched vs truth | CI covers truth | without censoring weights (vs truth) | naive (vs truth) |",
+             "|---|---|---|---|---:|---:|---|---:|---:|---|---:|---:|"]
     for _, r in frame.iterrows():
         kind = r["outcome_kind"]
         err = (lambda e: f"{e:+.1%}") if kind == "binary" else (lambda e: f"{e:+.2f} pts")
@@ -95,8 +99,9 @@ def markdown(frame: pd.DataFrame) -> str:
             f"| {r['activity_code']} | {r['outcome']} | {r['horizon']} | {r['subgroup']} | {r['treated_n']:,} | "
             f"{r['matched_controls_n']:,} ({r['control_effective_size']:,.0f}) | "
             f"{fmt(r['estimate'], kind)} ({fmt(r['ci_low'], kind)}-{fmt(r['ci_high'], kind)}) | "
-            f"{fmt(r['truth'], kind)} | {err(r['matched_error'])} | {fmt(r['naive'], kind)} | "
-            f"{err(r['naive_error'])} | {'yes' if r['covered'] else 'no'} |")
+            f"{fmt(r['truth'], kind)} | {err(r['matched_error'])} | {'yes' if r['covered'] else 'no'} | "
+            f"{fmt(r['excluding'], kind)} ({err(r['excluding_error'])}) | {fmt(r['naive'], kind)} "
+            f"({err(r['naive_error'])}) |")
     return "\n".join(lines)
 
 
@@ -122,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         with pd.option_context("display.width", 250, "display.max_rows", 500, "display.max_columns", 20):
             print(frame[KEYS + ["treated_n", "treated_unmatched_n", "estimate", "ci_low", "ci_high", "truth",
-                                "matched_error", "naive", "naive_error", "covered"]].round(4).to_string(index=False))
+                                "matched_error", "covered", "excluding", "excluding_error", "naive",
+                                "naive_error"]].round(4).to_string(index=False))
     run_results = args.run_results or newest_run_results()
     if run_results:
         timings = model_timings(run_results)

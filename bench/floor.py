@@ -7,8 +7,9 @@ connection to a new database file.
 - every expectation of the raw suites (``expectations/raw_*.json``) as plain SQL
   aggregates, one query per raw partition over its Parquet file, with the parameters
   the source declares (``Source.parameters`` in ``sources/<source>/source.py``);
-- every mart suite the same way over the frame its ``meta.batch.sql`` selects (read
-  through ``quality/checks.py``'s ``mart_suites``, as the mart checks do), and the list
+- every mart suite the same way over its gate model (``meta.batch.model``, a view of
+  dbt/models/gates/ built among the models; suites read through ``quality/checks.py``'s
+  ``mart_suites``, as the mart checks do), and the list
   check's report query (``quality/list_check.py``).
 
 Everything but ``stage_floor`` is a function of a connection and its arguments:
@@ -62,7 +63,7 @@ def stage_floor(env: Env) -> dict:
         timings["raw_gates_seconds"] = time.perf_counter() - started
         timings["raw_gates"] = raw
         started = time.perf_counter()
-        marts = run_mart_gates(con, settings)
+        marts = run_mart_gates(con, settings, manifest)
         timings["mart_gates_seconds"] = time.perf_counter() - started
         timings["mart_gates"] = marts
     timings["dbt_target"] = str(target)
@@ -283,18 +284,18 @@ def run_raw_gates(con, settings) -> dict[str, int]:
     return totals
 
 
-def run_mart_gates(con, settings) -> dict[str, int]:
-    """Each mart suite over the frame its SQL selects, and the list check's queries."""
+def run_mart_gates(con, settings, manifest: dict) -> dict[str, int]:
+    """Every mart suite over its gate model (dbt/models/gates/), which ``run_models`` built
+    in the floor database from its compiled SQL like every other model, and the list check's queries."""
     from dagster_project.quality import list_check
-    from dagster_project.quality.checks import mart_suites
+    from dagster_project.quality.checks import gate_model, mart_suites
     from dagster_project.quality.parameters import shared_parameters
 
     totals = {"suites": 0, "expectations": 0, "failed": 0, "errored": 0}
     for spec in mart_suites():
         meta = spec["meta"]
-        sql = meta["batch"]["sql"].replace("{raw_dir}", settings.raw_dir.as_posix())
         # The suite's frame, materialized once as the orchestrated gate does (it reads it into pandas).
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _gate_frame AS {sql}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _gate_frame AS SELECT * FROM {_relation(gate_model(spec, manifest))}")
         outcome = run_suite_sql(con, spec, "_gate_frame", shared_parameters(meta.get("parameters", {})))
         totals["suites"] += 1
         for k in ("expectations", "failed", "errored"):

@@ -15,14 +15,14 @@ from dagster_project.docs.assets import published_docs
 from dagster_project.publish.assets import published_warehouse
 from dagster_project.quality.checks import mart_checks
 from dagster_project.quality.list_check import list_check
-from dagster_project.reports.assets import effects_forest_plot
+from dagster_project.reports.assets import effects_forest_plot, evaluation_report
 from dagster_project.resources import WarehouseResource
 from dagster_project.sources.raw_assets import RAW_ASSETS
 
 defs = dg.Definitions(
     # Every asset links to the code that defines it (the UI's code references).
     assets=dg.with_source_code_references([*RAW_ASSETS, dbt_models, published_warehouse, effects_forest_plot,
-                                                 published_docs]),
+                                                 evaluation_report, published_docs]),
     asset_checks=[*mart_checks(load_manifest(), TRANSLATOR.get_asset_key), list_check],
     jobs=ALL_JOBS,
     schedules=[monthly_full_refresh],

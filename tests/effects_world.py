@@ -1,7 +1,8 @@
 """A world for the effect estimates alone: the embedded default at a given scale, its raw
 layer written by the sources' own readers (pseudonymised exactly as ingestion does, but
 without the raw gates and Dagster runs, which the session refresh covers), and a real
-dbt build of the participant models on DuckDB. Tests of the estimates against the truth
+dbt build of the participant models (with ``areas``, also of the area models behind the
+cohort event study) on DuckDB. Tests of the estimates against the truth
 use it at a scale where participants are numerous enough for the comparison to mean
 something, without a full refresh."""
 
@@ -17,7 +18,9 @@ from dagster_project.core.raw_store import RawStore
 from dagster_project.dbt.project import dbt_executable
 from dagster_project.reference import FUNDING_ROUNDS
 from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.sources.indicators.readers import INDICATOR_YEARS, indicator_file, read_area_indicators
 from dagster_project.sources.lbf.readers import read_grants
+from dagster_project.sources.lists.readers import LIST_YEARS, list_file, read_area_list
 from dagster_project.sources.panel.readers import PANEL_YEARS, panel_file, read_person_years
 from dagster_project.sources.participants.readers import landing_keys, read_registrations, registration_file
 from dagster_project.sources.register.readers import AREAS_FILE, ESTATES_FILE, read_areas, read_estates
@@ -32,9 +35,17 @@ class EffectsWorld:
     dbt_seconds: float
 
 
-def write_raw_layer(landing: Path, raw_dir: Path) -> None:
-    """The raw partitions the participant models read, from the landing files."""
+def write_raw_layer(landing: Path, raw_dir: Path, *, areas: bool = False) -> None:
+    """The raw partitions the participant models read, from the landing files; with
+    ``areas`` also the indicators (S4) and lists (S3) the area marts read."""
     store = RawStore(raw_dir)
+    if areas:
+        for year in INDICATOR_YEARS:
+            if (landing / indicator_file(year)).is_file():
+                store.write("raw_area_indicators", year, read_area_indicators(landing / indicator_file(year), landing), {})
+        for year in LIST_YEARS:
+            if (landing / list_file(year)).is_file():
+                store.write("raw_area_lists", year, read_area_list(landing / list_file(year), landing), {})
     for funding_round in FUNDING_ROUNDS:
         store.write("raw_lbf_grants", funding_round, read_grants(funding_round, landing), {})
     store.write("raw_register_areas", None, read_areas(landing / AREAS_FILE, landing), {})
@@ -46,24 +57,26 @@ def write_raw_layer(landing: Path, raw_dir: Path) -> None:
             store.write("raw_person_years", year, read_person_years(landing / panel_file(year), landing), {})
 
 
-def build_effects(root: Path, raw_dir: Path) -> tuple[Path, float]:
-    """dbt seed + run of every model upstream of the participant reports; returns the
-    build database and the seconds dbt took."""
+def build_effects(root: Path, raw_dir: Path, *, areas: bool = False) -> tuple[Path, float]:
+    """dbt seed + run of every model upstream of the participant reports (and with
+    ``areas`` of the cohort event study); returns the build database and the seconds dbt
+    took."""
     build_db = root / "build" / "warehouse.duckdb"
     build_db.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "BOLIGSOCIAL_BUILD_DB": str(build_db), "BOLIGSOCIAL_RAW_DIR": str(raw_dir)}
     common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
               "--target-path", str(root / "dbt_target"), "--log-path", str(root / "dbt_logs"), "--quiet"]
     started = time.perf_counter()
-    for command in (["seed"], ["run", "--select", "+rpt_aktivitet_effekter", "+rpt_participant_profile"]):
+    selection = ["+rpt_aktivitet_effekter", "+rpt_participant_profile", *(["+rpt_omraade_event_study"] if areas else [])]
+    for command in (["seed"], ["run", "--select", *selection]):
         subprocess.run([dbt_executable(), *command, *common], check=True, env=env, cwd=DBT_PROJECT_DIR)
     return build_db, time.perf_counter() - started
 
 
-def make_effects_world(root: Path, *, scale: float, seed: int) -> EffectsWorld:
+def make_effects_world(root: Path, *, scale: float, seed: int, areas: bool = False) -> EffectsWorld:
     from dagster_project.generator import generate
 
     manifest = generate(root / "landing", root / "truth", scale=scale, seed=seed)
-    write_raw_layer(root / "landing", root / "raw")
-    build_db, seconds = build_effects(root, root / "raw")
+    write_raw_layer(root / "landing", root / "raw", areas=areas)
+    build_db, seconds = build_effects(root, root / "raw", areas=areas)
     return EffectsWorld(root / "landing", root / "truth", build_db, manifest, seconds)

@@ -80,6 +80,22 @@ class EffectParameters:
             return after
         return before + (after - before) * (year - start) / (end - start)
 
+    def suspicion_att(self, group: str, first_year: int, year: int) -> float:
+        """The true effect of being first funded by a round on suspicions among 10-14-year-olds
+        (per 1,000) in ``year``, as the cohort difference-in-differences defines it: the
+        cohort's change in target since the year before its round's first year, minus the
+        never-funded areas' change (0 with the defaults)."""
+        base = first_year - 1
+        return ((self.suspicion_target(group, year) - self.suspicion_target(group, base))
+                - (self.suspicion_target(NEVER, year) - self.suspicion_target(NEVER, base)))
+
+    def area_effects(self, first_years: dict[str, int], years: range) -> list[dict]:
+        """ATT(g, t) of the cohort event study for every funded cohort and year (pre-period
+        years included: their effect is 0 by construction of the targets)."""
+        return [{"indicator_code": SUSPICION_INDICATOR, "cohort": group, "first_year": first_year, "year": year,
+                 "event_time": year - first_year, "att": round(self.suspicion_att(group, first_year, year), 6)}
+                for group, first_year in first_years.items() for year in years if year != first_year - 1]
+
     def table(self) -> list[dict]:
         """Every non-neutral effect, one row per activity, outcome, horizon and gender."""
         rows = []
@@ -92,9 +108,11 @@ class EffectParameters:
                                  "log_odds_ratio": math.log(value) if kind == ODDS_RATIO else None})
         return rows
 
-    def to_json(self) -> dict:
-        return {"parameters": asdict(self), "effects": self.table(),
-                "suspicion_groups": list(SUSPICION_GROUPS)}
+    def to_json(self, first_years: dict[str, int] | None = None, years: range | None = None) -> dict:
+        out = {"parameters": asdict(self), "effects": self.table(), "suspicion_groups": list(SUSPICION_GROUPS)}
+        if first_years and years:
+            out["area_effects"] = self.area_effects(first_years, years)
+        return out
 
 
 # The one outcome each activity moves (the activity's primary outcome in ref_activities).
@@ -107,6 +125,9 @@ EFFECT_OUTCOME = {
     "foraeldreforloeb": "beskaeftiget",
 }
 SUSPICION_GROUPS = ("2011-14", "2015-18", "2019-26", "never")
+NEVER = "never"
+# The area indicator the suspicion targets drive (S4; the same rate computed from the panel).
+SUSPICION_INDICATOR = "MISTANKE_10_14_PR_1000"
 
 
 def expit(x: np.ndarray) -> np.ndarray:

@@ -9,6 +9,11 @@ participation (koen, age_band, origin_group, baseline, parents_employed), and p0
 (binary outcomes only), y0 (without the activity), y1 (with it, the activity alone),
 effect_kind (odds_ratio or difference) and effect (the configured value: 1 or 0 where
 the activity has no effect on the outcome).
+
+``effects.json`` has the effect parameters, the table of non-neutral effects and, under
+``area_effects``, the true group-time effect ATT(g, t) of being first funded by a round on
+suspicions among 10-14-year-olds: what the cohort event study (rpt_omraade_event_study)
+estimates.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dagster_project.generator import cells
+from dagster_project.generator.area_model import FIRST_YEAR, LAST_YEAR
 from dagster_project.generator.effects import EFFECT_OUTCOME, ODDS_RATIO, EffectParameters
-from dagster_project.reference import activities
+from dagster_project.reference import activities, funding_rounds
 
 POTENTIAL_OUTCOMES_FILE = "potential_outcomes.parquet"
 EFFECTS_FILE = "effects.json"
@@ -71,7 +77,9 @@ def write_truth(truth_dir: Path, table: pa.Table, params: EffectParameters) -> l
     path = truth_dir / POTENTIAL_OUTCOMES_FILE
     pq.write_table(table, path)
     effects = truth_dir / EFFECTS_FILE
-    effects.write_text(json.dumps(params.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
+    first_years = {key: r.first_year for key, r in funding_rounds().items()}
+    effects.write_text(json.dumps(params.to_json(first_years, range(FIRST_YEAR, LAST_YEAR + 1)), indent=2,
+                                  ensure_ascii=False), encoding="utf-8")
     return [path, effects]
 
 

@@ -13,12 +13,14 @@ risk ratio), for school absence the mean of y1 - y0.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 POTENTIAL_OUTCOMES = "potential_outcomes.parquet"
+EFFECTS = "effects.json"
 ABSENCE = "skolefravaer_pct"
 
 
@@ -58,3 +60,15 @@ def true_effects(truth_dir: Path) -> pd.DataFrame | None:
 def true_effect_column(outcome: str) -> str:
     """The truth column comparable with an outcome's headline estimate."""
     return "true_mean_difference" if outcome == ABSENCE else "true_odds_ratio"
+
+
+def true_area_effects(truth_dir: Path) -> pd.DataFrame | None:
+    """The generator's true group-time effects ATT(g, t) of being first funded by a round
+    (``effects.json``'s ``area_effects``: indicator_code, cohort, first_year, year,
+    event_time, att), the keys of rpt_omraade_event_study's cohort rows; None without a
+    truth."""
+    path = truth_dir / EFFECTS
+    if not path.is_file():
+        return None
+    rows = json.loads(path.read_text(encoding="utf-8")).get("area_effects")
+    return pd.DataFrame(rows) if rows else None

@@ -1,6 +1,7 @@
 """The participant marts of the session's full refresh (scale 0.05): the restricted
-episode fact, the effect report recomputed from the person-level outcomes, suppression,
-the profile against the landing files, and the forest plot."""
+episode fact, the effect report recomputed from the person-level outcomes (censoring
+weights, estimates and intervals), suppression, the profile against the landing files,
+and the forest plot."""
 
 from __future__ import annotations
 
@@ -85,6 +86,21 @@ def test_published_effects_never_rest_on_fewer_than_5_persons_in_a_cell(publishe
         assert (other["smallest_cell"] < 5).all() and len(other) == 1
 
 
+def test_no_estimate_is_computed_from_a_table_with_a_cell_under_5(refreshed):
+    """The suppression path runs in this refresh: at test scale many tables have a small
+    cell, and their estimates are never computed (NULL before the report suppresses them)."""
+    with duckdb.connect(str(get_settings().build_db), read_only=True) as con:
+        estimates = con.sql("select * from intermediate.int_participant__effect_estimates").df()
+    small = estimates[estimates["smallest_cell"] < 5]
+    assert len(small) >= 20, "the small world should have tables with a cell under 5"
+    computed = ["control_effective_size", "treated_outcome", "control_outcome", "odds_ratio", "risk_ratio",
+                "mean_difference", "se_log_odds_ratio", "se_mean_difference", "naive_odds_ratio",
+                "naive_mean_difference", "excluding_later_starters_odds_ratio",
+                "excluding_later_starters_mean_difference"]
+    assert small[computed].isna().all().all()
+    assert estimates.loc[estimates["smallest_cell"] >= 5, "treated_outcome"].notna().all()
+
+
 def test_published_effects_are_the_matched_comparison_of_the_person_level_outcomes(published, expected, session_env):
     shown = published[~published["is_suppressed"]].merge(expected, on=KEYS, suffixes=("", "_expected"))
     hidden = shown[shown["treated_n"].isna()]
@@ -114,10 +130,20 @@ def test_odds_ratios_and_differences_follow_from_the_cem_weighted_rates(publishe
     absence = shown[shown["outcome_kind"] == "mean"]
     assert len(absence) > 0
     np.testing.assert_allclose(absence["mean_difference"], absence["mean_difference_expected"], rtol=1e-9, atol=1e-12)
-    # Intervals contain their estimate and have positive width.
+    # Intervals: the estimate -+ 1.96 standard errors of the counterfactual (log scale for ratios).
+    z = 1.959963984540054
+    np.testing.assert_allclose(np.log(binary["odds_ratio_ci_high"] / binary["odds_ratio"]),
+                               z * binary["se_log_odds_ratio"], rtol=1e-9)
+    np.testing.assert_allclose(absence["mean_difference_ci_high"] - absence["mean_difference"],
+                               z * absence["se_mean_difference"], rtol=1e-9)
     assert (binary["odds_ratio_ci_low"] < binary["odds_ratio"]).all()
-    assert (binary["odds_ratio"] < binary["odds_ratio_ci_high"]).all()
     assert (absence["mean_difference_ci_low"] < absence["mean_difference"]).all()
+    # Beside them, the estimate without the censoring weights.
+    np.testing.assert_allclose(binary["excluding_later_starters_odds_ratio"], binary["excluding_odds_ratio"],
+                               rtol=1e-9)
+    np.testing.assert_allclose(absence["excluding_later_starters_mean_difference"],
+                               absence["excluding_mean_difference"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(shown["control_effective_size"], shown["ess"], rtol=1e-9)
 
 
 def test_treated_are_the_participants_of_the_truth_file(published, small_world):
