@@ -148,6 +148,12 @@ def compute_indicators(model: AreaModel, aggregates: dict[int, dict[str, np.ndar
     return out
 
 
+def published(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """One year's indicators as floats in the units S4 publishes them in, NaN for `..`
+    (what the list rules compare)."""
+    return {name: np.where(v == SUPPRESSED, np.nan, v / 10 ** INDICATORS[name]) for name, v in values.items()}
+
+
 def format_value(value: int, decimals: int) -> str:
     """Integer in units of 10**-decimals -> Danish decimal text; SUPPRESSED -> '..'."""
     if value == SUPPRESSED:
