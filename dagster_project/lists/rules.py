@@ -233,17 +233,3 @@ class ListHistory:
                 count += self.years[y]
         return count
 
-
-def classify_years(values_by_year: Mapping[int, Mapping[str, np.ndarray]]) -> dict[int, list[str | None]]:
-    """Each year's list from that year's values, in year order, the history from the
-    lists classified before."""
-    history = ListHistory()
-    out = {}
-    for year in sorted(values_by_year):
-        rules = rules_for(year)
-        values = values_by_year[year]
-        n = len(next(iter(values.values())))
-        before = history.listed_before(year, rules.history.history_years, n) if rules.history else None
-        out[year] = rules.classify(values, before)
-        history.record(year, out[year])
-    return out
