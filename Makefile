@@ -10,7 +10,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 export UV_LINK_MODE ?= copy
 
-.PHONY: help install browser manifest demo generate refresh test screenshots dev versions rollback data-docs bench clean
+.PHONY: help install browser manifest demo generate refresh test test-pythons screenshots dev serve versions rollback data-docs docs dictionary bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -18,8 +18,10 @@ help:  ## list the targets
 $(UV):
 	python3 -m pip install --user --quiet uv
 
+# Bytecode compiled at install: every Dagster run is a process that imports the code
+# location, and this machine's environment sets PYTHONDONTWRITEBYTECODE.
 install: $(UV)  ## install the locked environment into .venv
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --compile-bytecode
 
 # The auditor UI test drives Debian's Chromium headless (Playwright cannot download its own).
 browser:  ## install Debian's chromium if missing (for the auditor UI test)
@@ -43,13 +45,29 @@ refresh: install  ## full refresh of whatever is in the landing directory
 test: install browser  ## run the test suite
 	@$(UV) run --frozen pytest
 
+# The unit tests on the other supported Pythons, each in its own .venv-<version> from the
+# same uv.lock (the whole suite runs on the Python of .venv). A version that is not
+# installed (pyenv's, or python3.X on PATH) is reported and skipped.
+PYTHONS ?= 3.12 3.13
+test-pythons: $(UV)  ## the unit tests on Python 3.12 and 3.13 too (PYTHONS="3.12 3.13")
+	@for version in $(PYTHONS); do \
+	  python=$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$$version.*/bin/python 2>/dev/null | sort -V | tail -1); \
+	  [ -n "$$python" ] || python=$$(command -v python$$version || true); \
+	  if [ -z "$$python" ]; then echo "Python $$version is not installed here (pyenv or python$$version): its unit tests are skipped"; continue; fi; \
+	  echo "Python $$version ($$python): the unit tests"; \
+	  UV_PROJECT_ENVIRONMENT=.venv-$$version $(UV) sync --frozen --quiet --python $$python || exit 1; \
+	  .venv-$$version/bin/python -m pytest tests/unit -q -p no:cacheprovider || exit 1; \
+	done
+
 screenshots: install browser  ## regenerate docs/images/auditor-*.png (the auditor guide's screenshots)
 	@BOLIGSOCIAL_SCREENSHOT_DIR=$(CURDIR)/docs/images $(UV) run --frozen pytest -q \
 	  tests/integration/test_auditor_ui.py::test_auditor_guide_screenshots
 
-dev: manifest  ## the Dagster UI on http://localhost:3000
-	@mkdir -p $(DAGSTER_HOME)
-	@$(UV) run --frozen dagster dev -w workspace.yaml
+dev: install  ## the Dagster UI and daemon (dagster dev) on http://localhost:3000
+	@$(UV) run --frozen python -m dagster_project dev
+
+serve: install  ## dagster-webserver + dagster-daemon against $DAGSTER_HOME, as deployed (PostgreSQL if BOLIGSOCIAL_DAGSTER_PG_URL is set)
+	@$(UV) run --frozen python -m dagster_project serve
 
 versions: install  ## list published warehouse versions
 	@$(UV) run --frozen python -m dagster_project versions
@@ -60,8 +78,14 @@ rollback: install  ## make the previous published version current (TO=<version> 
 data-docs: install  ## rebuild the Great Expectations Data Docs and print where they are
 	@$(UV) run --frozen python -m dagster_project data-docs --rebuild
 
+docs: install  ## serve Data Docs, dbt docs, data dictionaries and reports on http://127.0.0.1:8765 (BOLIGSOCIAL_DOCS_PORT)
+	@$(UV) run --frozen python -m dagster_project docs
+
+dictionary: install  ## write docs/data_dictionary.md from the dbt docs
+	@$(UV) run --frozen python -m dagster_project dictionary
+
 bench: install  ## benchmark full and incremental refreshes at scales 0.1, 0.3, 1.0 against the floor (BENCHMARKS.md; about 20 min)
 	@$(UV) run --frozen python bench/refresh.py
 
 clean:  ## remove generated data, dbt artifacts and the environment
-	rm -rf data dbt/target dbt/logs .venv
+	rm -rf data dbt/target dbt/logs .venv .venv-*

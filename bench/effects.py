@@ -1,8 +1,8 @@
 """The published effect estimates against the generator's truth, and how long the effect
 models took in the refresh that built them (issue 5).
 
-    BOLIGSOCIAL_DATA_DIR=/tmp/boligsocial-1.0 uv run python -m dagster_project refresh --generate --scale 1.0
-    BOLIGSOCIAL_DATA_DIR=/tmp/boligsocial-1.0 uv run python bench/effects.py [--all] [--markdown]
+    BOLIGSOCIAL_DATA_DIR=/tmp/boligsocial-1.0 .venv/bin/python -m dagster_project refresh --generate --scale 1.0
+    BOLIGSOCIAL_DATA_DIR=/tmp/boligsocial-1.0 .venv/bin/python bench/effects.py [--all] [--markdown]
 
 Reads ``rpt_aktivitet_effekter`` from the published ``marts.duckdb`` of the warehouse
 directory, the true effect on the treated from ``$BOLIGSOCIAL_TRUTH_DIR``

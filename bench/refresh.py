@@ -1,8 +1,8 @@
 """Benchmark of whole refreshes against the floor (issue 7).
 
-    uv run python bench/refresh.py                          # scales 0.1, 0.3 and 1.0; writes BENCHMARKS.md
-    uv run python bench/refresh.py --scales 0.05 --data-root /tmp/bench --output /tmp/BENCH.md --plot /tmp/b.png
-    uv run python bench/refresh.py --render bench/measured/benchmark.json   # BENCHMARKS.md again from the figures
+    .venv/bin/python bench/refresh.py                          # scales 0.1, 0.3 and 1.0; writes BENCHMARKS.md
+    .venv/bin/python bench/refresh.py --scales 0.05 --data-root /tmp/bench --output /tmp/BENCH.md --plot /tmp/b.png
+    .venv/bin/python bench/refresh.py --render bench/measured/benchmark.json   # BENCHMARKS.md again from the figures
 
 For each scale, in a fresh data directory and each in a fresh child process
 (``bench/sources.py`` runs them and measures wall time and peak RSS):
@@ -488,8 +488,8 @@ def _condition(row_condition: str | None) -> str:
 
 def _re2(regex: str) -> str:
     """DuckDB's RE2 has no look-around: the project's RE2 form of the one such pattern the
-    suites use (the CPR shape, quality/privacy.py)."""
-    from dagster_project.quality.privacy import CPR_REGEX, CPR_REGEX_RE2
+    suites use (the CPR shape, core/cpr.py)."""
+    from dagster_project.core.cpr import CPR_REGEX, CPR_REGEX_RE2
 
     return CPR_REGEX_RE2 if regex == CPR_REGEX else regex
 
@@ -593,8 +593,8 @@ def _raw_parameters(settings) -> dict[str, Callable[[str | None], dict[str, Any]
 
 
 def run_raw_gates(con, settings) -> dict[str, int]:
+    from dagster_project.core.raw_store import RawStore
     from dagster_project.quality.gx_runner import load_suite
-    from dagster_project.sources.common import RawStore
 
     store = RawStore(settings.raw_dir)
     parameters_of = _raw_parameters(settings)
@@ -981,7 +981,7 @@ def main(argv: list[str] | None = None) -> int:
     default_output = output.resolve() == (REPO_ROOT / "BENCHMARKS.md").resolve()
     results_path = Path(args.results) if args.results else (
         REPO_ROOT / "bench" / "results" / "benchmark.json" if default_output else output.with_suffix(".json"))
-    command = "uv run python bench/refresh.py" + (
+    command = ".venv/bin/python bench/refresh.py" + (
         "" if sorted(args.scales) == list(DEFAULT_SCALES) else " --scales " + " ".join(f"{s:g}" for s in args.scales))
     results: dict[str, Any] = {"command": command, "machine": machine(), "runs": []}
     data_root = Path(args.data_root)

@@ -1,9 +1,9 @@
 """Benchmark of the sources at a given scale: wall time and peak memory per stage, rows and
 bytes per source (issue 3: at scale 1.0 each stage under 5 minutes and 8 GB).
 
-    uv run python bench/sources.py generate --scale 1.0
-    uv run python bench/sources.py generate ingest --scale 1.0 --data-dir /tmp/bench --json results.json
-    uv run python bench/sources.py ingest --data-dir /tmp/bench    # again, on the same landing files
+    .venv/bin/python bench/sources.py generate --scale 1.0
+    .venv/bin/python bench/sources.py generate ingest --scale 1.0 --data-dir /tmp/bench --json results.json
+    .venv/bin/python bench/sources.py ingest --data-dir /tmp/bench    # again, on the same landing files
 
 Each stage runs in a fresh child process, which reports its own wall time and peak RSS
 (``getrusage``: the process itself plus any process it waited for, e.g. dbt), so stages do
@@ -97,9 +97,9 @@ def stage_ingest(env: Env) -> dict:
         ingest_jobs,
         ingest_unpartitioned_job,
     )
+    from dagster_project.core.raw_store import RawStore
     from dagster_project.resources import WarehouseResource
     from dagster_project.settings import get_settings
-    from dagster_project.sources.common import RawStore
 
     settings = get_settings()
     shutil.rmtree(settings.raw_dir, ignore_errors=True)

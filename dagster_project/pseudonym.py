@@ -1,4 +1,4 @@
-"""Keyed pseudonyms for CPR numbers: CPR never enters the warehouse (DESIGN section 2).
+"""Keyed pseudonyms for CPR numbers: CPR never enters the warehouse (docs/privacy.md).
 
 A reader validates each CPR number and replaces it, before anything is written, gated or
 logged, by
@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dagster_project.sources.common import SourceContractError
+from dagster_project.core.errors import SourceContractError
 
 KEY_VARIABLE = "BOLIGSOCIAL_PSEUDONYM_KEY"
 # Public on purpose (it is in the repository and the docs): it protects nothing.
@@ -56,7 +56,7 @@ MASK = "******-****"
 # What a person_key looks like, for the raw suites.
 PERSON_KEY_PATTERN = r"^[0-9a-f]{4}(?:-[0-9a-f]{4}){7}$"
 # Ten digits with or without the dash, anywhere: a person_key never holds this, not even
-# inside a longer token (the leak scans use the bounded pattern of quality/privacy.py).
+# inside a longer token (the leak scans use the bounded pattern of core/cpr.py).
 CPR_SHAPED = re.compile(r"\d{6}-?\d{4}")
 
 

@@ -180,3 +180,9 @@ def list_rules() -> tuple[ListRule, ...]:
 
 def activity_codes() -> tuple[str, ...]:
     return tuple(a.code for a in activities())
+
+
+@cache
+def outcome_codes() -> tuple[str, ...]:
+    """The outcomes measured for participants (ref_outcomes), by the panel's column name."""
+    return tuple(r["outcome"] for r in _rows("ref_outcomes"))

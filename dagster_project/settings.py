@@ -11,6 +11,7 @@ assets, the dbt profile and the command line agree on where things are.
 | BOLIGSOCIAL_WAREHOUSE_DIR    | $DATA_DIR/warehouse      | published versions for analysts        |
 | BOLIGSOCIAL_TRUTH_DIR        | $DATA_DIR/truth          | generator's truth, outside the landing |
 | BOLIGSOCIAL_KEEP_VERSIONS    | 5                        | published versions kept for rollback   |
+| BOLIGSOCIAL_DOCS_PORT        | 8765                     | port of `make docs` on 127.0.0.1       |
 
 Read where they are used: BOLIGSOCIAL_PSEUDONYM_KEY (dagster_project/pseudonym.py) and
 BOLIGSOCIAL_STATBANK_URL (dagster_project/sources/statbank/client.py).
@@ -26,6 +27,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 REFERENCE_SEEDS_DIR = DBT_PROJECT_DIR / "seeds" / "reference"
+DOCS_HOST = "127.0.0.1"
+DEFAULT_DOCS_PORT = 8765
+
+
+class SettingsError(ValueError):
+    pass
 
 
 def _path(var: str, default: Path) -> Path:
@@ -40,6 +47,7 @@ class Settings:
     warehouse_dir: Path
     truth_dir: Path
     keep_versions: int
+    docs_port: int = DEFAULT_DOCS_PORT
 
     @property
     def raw_dir(self) -> Path:
@@ -50,6 +58,16 @@ class Settings:
     def build_db(self) -> Path:
         """The DuckDB file dbt builds into; never opened by analysts."""
         return self.work_dir / "build" / "warehouse.duckdb"
+
+    @property
+    def docs_base_url(self) -> str:
+        """Where `make docs` serves the warehouse directory's Data Docs, dbt docs and reports."""
+        return f"http://{DOCS_HOST}:{self.docs_port}/"
+
+    def docs_url(self, path: str = "") -> str:
+        """The docs server's URL of ``path``, relative to the warehouse directory
+        (e.g. 'data_docs/index.html')."""
+        return self.docs_base_url + path.lstrip("/")
 
     def dbt_env(self) -> dict[str, str]:
         """Variables read by dbt/profiles.yml and the dbt sources."""
@@ -68,4 +86,14 @@ def get_settings() -> Settings:
         warehouse_dir=_path("BOLIGSOCIAL_WAREHOUSE_DIR", data_dir / "warehouse"),
         truth_dir=_path("BOLIGSOCIAL_TRUTH_DIR", data_dir / "truth"),
         keep_versions=int(os.environ.get("BOLIGSOCIAL_KEEP_VERSIONS", "5")),
+        docs_port=_port("BOLIGSOCIAL_DOCS_PORT", DEFAULT_DOCS_PORT),
     )
+
+
+def _port(var: str, default: int) -> int:
+    value = os.environ.get(var, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise SettingsError(f"{var}={value!r}: a TCP port is a whole number from 1 to 65535")
+    return int(value)

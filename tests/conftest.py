@@ -71,7 +71,7 @@ def session_env(tmp_path_factory, small_world) -> Iterator[Environment]:
 
 @pytest.fixture(scope="session")
 def defs(session_env):
-    """The code location, loaded after the dbt manifest is prepared (DESIGN section 7)."""
+    """The code location, loaded after the dbt manifest is prepared (docs/constraints.md)."""
     from dagster_project.dbt.project import prepare_manifest
 
     prepare_manifest()
@@ -90,11 +90,21 @@ def instance(session_env):
 
 @pytest.fixture(scope="session")
 def refreshed(defs, instance, session_env):
-    """One successful full refresh of the small world; returns its report."""
-    from dagster_project.automation.full_refresh import run_full_refresh
+    """One successful full refresh of the small world, as the refresh command runs it (its
+    runs launched through the code location of workspace.yaml); returns its report."""
+    from dagster_project.automation.refresh import run_refresh
     from dagster_project.settings import get_settings
 
-    return run_full_refresh(defs, instance, get_settings(), progress=lambda _m: None, log_level="WARNING")
+    return run_refresh(get_settings(), instance, progress=lambda _m: None)
+
+
+def in_process(defs):
+    """A launcher for run_refresh that executes each run in the test process: the same
+    runs, gates and publish, without a run worker process per run (for tests that run
+    many short refreshes)."""
+    from dagster_project.automation.launch import InProcessLauncher
+
+    return lambda instance: InProcessLauncher(defs, instance)
 
 
 def sha256(path: Path) -> str:

@@ -13,10 +13,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from dagster_project.core.raw_store import RawStore
 from dagster_project.dbt.project import dbt_executable
 from dagster_project.reference import FUNDING_ROUNDS
 from dagster_project.settings import DBT_PROJECT_DIR
-from dagster_project.sources.common import RawStore
 from dagster_project.sources.lbf.readers import read_grants
 from dagster_project.sources.panel.readers import PANEL_YEARS, panel_file, read_person_years
 from dagster_project.sources.participants.readers import landing_keys, read_registrations, registration_file

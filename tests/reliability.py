@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,3 +59,13 @@ def private_environment(session_env: Environment, tmp_path: Path, monkeypatch: p
     env = copy_environment(session_env, tmp_path / "env")
     use_environment(monkeypatch, env)
     return env
+
+
+@contextmanager
+def private_instance(env: Environment) -> Iterator:
+    """A Dagster instance of ``env``'s own (in its Dagster home), so that no other test's
+    partitions or failed runs bear on it."""
+    import dagster as dg
+
+    with dg.DagsterInstance.local_temp(tempdir=str(env.dagster_home)) as instance:
+        yield instance

@@ -1,34 +1,51 @@
 """The monthly full refresh, as a Dagster schedule.
 
-Dagster cannot put assets with different partitions in one run, so the scheduled job
-is a single op that performs the full refresh as a sequence of runs in the same
-instance (full_refresh.py), exactly as `python -m dagster_project refresh` does."""
+A tick reconciles the raw layer with the landing directory (automation/inventory.py)
+and requests the refresh's first run, `ingest_unpartitioned_sources`; refresh_chain
+(automation/sensors.py) then requests the rest of the plan as runs succeed: every
+partitioned source over all its partitions, then `refresh_warehouse`. Every run goes
+through the instance's run queue; no run starts another. The same plan as the refresh
+command's (automation/plan.py), with the same gates and the same publish.
+"""
+
+from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.automation.full_refresh import run_full_refresh
+from dagster_project.automation.inventory import reconcile, take_inventory, unknown_message
+from dagster_project.automation.jobs import ingest_unpartitioned_job
+from dagster_project.automation.lock import RefreshBusy, refresh_lock
+from dagster_project.automation.plan import TRIGGER_TAG, full_refresh
+from dagster_project.automation.sensors import PLAN_TAG, busy_reason, partitions_now, run_request
 from dagster_project.resources import WarehouseResource
 
-
-@dg.op(description="Ingest every raw partition, rebuild, gate and publish the warehouse.")
-def full_refresh_op(context: dg.OpExecutionContext, warehouse: WarehouseResource) -> None:
-    from dagster_project.definitions import defs  # the op runs the jobs these definitions hold
-
-    report = run_full_refresh(defs, context.instance, warehouse.settings(), progress=context.log.info,
-                              tags={"boligsocial/parent_run_id": context.run_id})
-    context.log.info(f"full refresh done: {len(report.runs)} runs in {report.seconds:.1f} s")
+TRIGGER = "schedule"
 
 
-@dg.job(name="full_refresh", executor_def=dg.in_process_executor,
-        description="Full refresh of the warehouse: every raw partition, then dbt, gates and publish.")
-def full_refresh_job() -> None:
-    full_refresh_op()
-
-
-monthly_full_refresh = dg.ScheduleDefinition(
+@dg.schedule(
     name="monthly_full_refresh",
-    job=full_refresh_job,
+    job=ingest_unpartitioned_job,
     cron_schedule="0 4 1 * *",
     execution_timezone="Europe/Copenhagen",
-    description="Full refresh at 04:00 Copenhagen time on the first day of every month.",
+    description="Full refresh at 04:00 Copenhagen time on the first day of every month: every raw source, then dbt, "
+                "the gates and publish, run by run through the run queue (refresh_chain carries it on).",
 )
+def monthly_full_refresh(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
+    settings = warehouse.settings()
+    if reason := busy_reason(settings, context.instance):
+        return dg.SkipReason(f"not refreshing: {reason}")
+    inventory = take_inventory(settings.landing_dir)
+    if inventory.unknown:
+        context.log.error(unknown_message(inventory))
+        return dg.SkipReason(f"not refreshing: files no source contract knows: {', '.join(inventory.unknown)}")
+    try:
+        with refresh_lock(settings.work_dir):
+            for line in reconcile(settings, context.instance, inventory).lines():
+                context.log.info(line)
+    except RefreshBusy as busy:
+        return dg.SkipReason(f"not refreshing: {busy}")
+    plan = full_refresh(partitions_now(context.instance))
+    when = context.scheduled_execution_time
+    refresh_id = f"schedule-{when:%Y%m%dT%H%M}"
+    first = next(r for r in plan if r.job == ingest_unpartitioned_job.name)
+    return run_request(first, refresh_id, {TRIGGER_TAG: TRIGGER, PLAN_TAG: ",".join(r.job for r in plan)})

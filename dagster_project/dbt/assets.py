@@ -1,41 +1,60 @@
 """Every dbt model, seed and test, as Dagster assets and asset checks."""
 
+import json
 import os
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from dagster_project.dbt.build_metadata import with_build_metadata
+from dagster_project.dbt.build_metadata import landing_files_of, with_build_metadata
+from dagster_project.dbt.failures import failed_nodes, failure_message
 from dagster_project.dbt.project import dbt_project
 from dagster_project.dbt.translator import TRANSLATOR
-from dagster_project.resources import WarehouseResource
+from dagster_project.resources import BUILD_DB_POOL, WarehouseResource
+from dagster_project.sources.registry import SOURCES
+
+# A raw asset gated against another (estates against the area register) was built from
+# that one's landing file too: its parents name it in each model's source_files.
+RAW_PARENTS = {source.asset: set(source.gated_against) for source in SOURCES}
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=TRANSLATOR,
-            name="dbt_models")
+            name="dbt_models", pool=BUILD_DB_POOL)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """`dbt build` of the selected models: seeds, models and their tests, in dependency order.
-    A failing test stops the models downstream of it, and the step fails. Each model's
+    A failing test stops the models downstream of it, and the step fails naming the test,
+    the model, the rule, the landing files and example rows (dbt/failures.py). Each model's
     materialization records its rows, columns, column lineage, the landing files it was
-    built from and the code revision (build_metadata.py)."""
+    built from and the code revision (build_metadata.py). dbt's own 'N of M' line for
+    every node goes to the step's output (the compute log, which the refresh command
+    follows to show progress)."""
     settings = warehouse.settings()
     # profiles.yml and the sources read their paths from these variables.
     os.environ.update(settings.dbt_env())
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
-    invocation = dbt.cli(["build"], context=context)
-    # A raw asset gated against another (estates against the area register) was built
-    # from that one's landing file too: its parents name it in each model's source_files.
-    from dagster_project.definitions import RAW_ASSETS  # at run time: definitions import this module
+    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    target_path = Path(dbt_project.project_dir, invocation.target_path)
 
-    raw_parents = {key.to_user_string(): {dep.to_user_string() for dep in deps}
-                   for asset in RAW_ASSETS for key, deps in asset.asset_deps.items()}
     yield from with_build_metadata(
         invocation.stream(),
         manifest=invocation.manifest,
-        target_path=Path(dbt_project.project_dir, invocation.target_path),
+        target_path=target_path,
         build_db=settings.build_db,
         raw_dir=settings.raw_dir,
         asset_key_of=TRANSLATOR.get_asset_key,
-        raw_parents=raw_parents,
+        raw_parents=RAW_PARENTS,
+        lineage_cache=settings.work_dir / "cache" / "column_lineage",
     )
+    if not invocation.is_successful():
+        results_path = target_path / "run_results.json"
+        results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.is_file() else {}
+        files = landing_files_of(invocation.manifest, settings.raw_dir, TRANSLATOR.get_asset_key, RAW_PARENTS)
+        nodes = failed_nodes(results, invocation.manifest, settings.build_db, files)
+        message = failure_message(nodes, error_messages=getattr(invocation, "_error_messages", []))
+        context.log.error(message)
+        raise dg.Failure(
+            description=message,
+            metadata={"failed_nodes": dg.MetadataValue.json([n.unique_id for n in nodes]),
+                      "landing_files": dg.MetadataValue.json(sorted({f for n in nodes for f in n.files}))},
+        )

@@ -16,6 +16,9 @@ asset.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -30,7 +33,7 @@ from sqlglot.expressions import normalize_table_name
 from sqlglot.lineage import lineage
 from sqlglot.optimizer import optimize
 
-from dagster_project.sources.common import RawStore
+from dagster_project.core.raw_store import RawStore
 from dagster_project.versioning import code_revision
 
 DIALECT = "duckdb"
@@ -66,8 +69,12 @@ def with_build_metadata(
     raw_dir: Path,
     asset_key_of: Callable[[Mapping[str, Any]], dg.AssetKey],
     raw_parents: Mapping[str, Iterable[str]] | None = None,
+    lineage_cache: Path | None = None,
 ) -> Iterator[Any]:
     """Pass dbt's Dagster events through, adding audit metadata to each model's materialization.
+    ``lineage_cache``: a directory where each model's column lineage is kept by the digest
+    of what it depends on (compiled SQL, parents' and own columns): a build whose SQL did
+    not change does not parse it again.
 
     DuckDB has one writer: the build is read only after dbt has exited, so events are
     buffered until then. If dbt failed, the models it did build still get their metadata
@@ -87,7 +94,8 @@ def with_build_metadata(
     if built and build_db.exists():
         try:
             extra = model_metadata(built, manifest=manifest, target_path=target_path, build_db=build_db,
-                                   raw_dir=raw_dir, asset_key_of=asset_key_of, raw_parents=raw_parents)
+                                   raw_dir=raw_dir, asset_key_of=asset_key_of, raw_parents=raw_parents,
+                                   lineage_cache=lineage_cache)
         except Exception as exc:  # metadata must never fail a build that succeeded
             logger.warning(f"build metadata not recorded: {type(exc).__name__}: {exc}")
         logger.info(f"build metadata for {len(extra)} dbt resources in {time.perf_counter() - started:.2f} s")
@@ -117,6 +125,7 @@ def model_metadata(
     raw_dir: Path,
     asset_key_of: Callable[[Mapping[str, Any]], dg.AssetKey],
     raw_parents: Mapping[str, Iterable[str]] | None = None,
+    lineage_cache: Path | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Metadata per dbt unique id (models and seeds that were built)."""
     nodes = manifest["nodes"]
@@ -137,8 +146,9 @@ def model_metadata(
                 metadata["dagster/column_schema"] = _column_schema(catalog.columns[table], props)
             if props["resource_type"] == "model":
                 try:
-                    deps = column_lineage(props, manifest=manifest, relations=relations, con=con, catalog=catalog,
-                                          compiled_sql=_compiled_sql(props, target_path))
+                    deps = cached_column_lineage(props, manifest=manifest, relations=relations, con=con,
+                                                 catalog=catalog, compiled_sql=_compiled_sql(props, target_path),
+                                                 raw_dir=raw_dir, cache=lineage_cache)
                     metadata["dagster/column_lineage"] = dg.TableColumnLineage(deps_by_column=deps)
                     # The open-source UI does not draw dagster/column_lineage: the same, readable.
                     metadata["column_lineage"] = dg.MetadataValue.md(lineage_markdown(deps))
@@ -193,6 +203,44 @@ def _column_schema(types: Mapping[str, str], props: Mapping[str, Any]) -> dg.Tab
 def _compiled_sql(props: Mapping[str, Any], target_path: Path) -> str:
     path = target_path / "compiled" / props["package_name"] / props["original_file_path"]
     return path.read_text(encoding="utf-8")
+
+
+def cached_column_lineage(props: Mapping[str, Any], *, manifest: Mapping[str, Any],
+                          relations: Mapping[str, Relation], con: duckdb.DuckDBPyConnection, catalog: BuildCatalog,
+                          compiled_sql: str, raw_dir: Path, cache: Path | None) -> dict[str, list[dg.TableColumnDep]]:
+    """``column_lineage``, kept in ``cache`` by the digest of everything it is a function of:
+    the compiled SQL, each parent's relation, asset and columns, and the model's columns."""
+    if cache is None:
+        return column_lineage(props, manifest=manifest, relations=relations, con=con, catalog=catalog,
+                              compiled_sql=compiled_sql)
+    parents = []
+    for uid in sorted(p for p in props["depends_on"]["nodes"] if p in relations):
+        relation = relations[uid]
+        columns = catalog.columns.get(relation.table)
+        if columns is None and uid.startswith("source."):
+            name = relation.table.split(".", 1)[1]
+            glob = (raw_dir / name / "*.parquet").as_posix()
+            quoted = "'" + glob.replace("'", "''") + "'"
+            columns = {c: t for c, t, *_ in con.sql(f"describe select * from read_parquet({quoted}, "
+                                                    "union_by_name = true)").fetchall()} \
+                if any((raw_dir / name).glob("*.parquet")) else {}
+        parents.append([uid, relation.table, relation.asset_key.to_user_string(), columns])
+    key = hashlib.sha256(json.dumps({"sql": compiled_sql, "parents": parents,
+                                     "columns": catalog.columns.get(_table_name(props["relation_name"]), {})},
+                                    sort_keys=True).encode()).hexdigest()
+    path = cache / f"{key}.json"
+    if path.is_file():
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        return {column: [dg.TableColumnDep(asset_key=dg.AssetKey.from_user_string(a), column_name=c) for a, c in deps]
+                for column, deps in stored.items()}
+    deps = column_lineage(props, manifest=manifest, relations=relations, con=con, catalog=catalog,
+                          compiled_sql=compiled_sql)
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({column: [[d.asset_key.to_user_string(), d.column_name] for d in found]
+                               for column, found in deps.items()}), encoding="utf-8")
+    os.replace(tmp, path)
+    return deps
 
 
 def column_lineage(
@@ -274,6 +322,16 @@ def _source_files(uid: str, manifest: Mapping[str, Any], relations: Mapping[str,
          "bytes": f.get("bytes"), "gated_in_run": s["run_id"]}
         for s in sidecars if s["asset"] in raw_assets for f in s["sources"]
     ]
+
+
+def landing_files_of(manifest: Mapping[str, Any], raw_dir: Path,
+                     asset_key_of: Callable[[Mapping[str, Any]], dg.AssetKey],
+                     raw_parents: Mapping[str, Iterable[str]] | None = None) -> dict[str, list[str]]:
+    """Every model's landing files (the files of the raw partitions its lineage reaches)."""
+    relations = _relations(manifest, asset_key_of)
+    sidecars = RawStore(raw_dir).sidecars()
+    return {uid: sorted({f["file"] for f in _source_files(uid, manifest, relations, sidecars, raw_parents or {})})
+            for uid, props in manifest["nodes"].items() if props["resource_type"] == "model"}
 
 
 def lineage_markdown(deps: Mapping[str, list[dg.TableColumnDep]]) -> str:

@@ -1,6 +1,6 @@
 """The dbt project as Dagster sees it.
 
-The manifest must exist before definitions load (DESIGN section 7): `make manifest`
+The manifest must exist before definitions load (docs/constraints.md): `make manifest`
 (run by `make demo`, `make dev` and `make test`) and the refresh command call
 ``prepare_manifest``; under `dagster dev`, ``prepare_if_dev`` parses on load.
 """

@@ -1,5 +1,5 @@
 """The embedded default: a deterministic, seeded generator of realistic landing files
-for every source (DESIGN section 4), plus the truth (a manifest, the effect parameters and
+for every source (docs/source_contracts.md), plus the truth (a manifest, the effect parameters and
 every participant's potential outcomes) written outside the landing directory so tests
 can check what the warehouse computes against what was generated. docs/generator.md
 describes the model.

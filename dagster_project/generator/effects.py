@@ -1,5 +1,5 @@
 """The true effects the embedded default builds in: the parameters an evaluation must
-recover (DESIGN section 2, VIVE 2021), and how an activity turns an untreated outcome
+recover (the results VIVE 2021 reports, docs/effects.md), and how an activity turns an untreated outcome
 into a treated one.
 
 For a participant starting in year t, the outcome at horizon h (year t + h, h = 0, 1, 2)

@@ -2,7 +2,7 @@
 organisations and the helhedsplaner funded in each round.
 
 Deterministic for a given (scale, seed). At scale 1.0 it has the size of Denmark's
-social housing sector as DESIGN section 4 describes it: about 420 areas, 1,100 estates
+social housing sector as docs/generator.md describes it: about 420 areas, 1,100 estates
 and 89 / 66 / 60 plans in the three rounds.
 """
 

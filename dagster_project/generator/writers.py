@@ -1,5 +1,5 @@
 """Writers: the synthetic world, written exactly as each provider delivers its file
-(DESIGN section 4). Everything here is the provider's side of the contract."""
+(docs/source_contracts.md). Everything here is the provider's side of the contract."""
 
 from __future__ import annotations
 

@@ -5,13 +5,15 @@ import json
 import dagster as dg
 
 from dagster_project.catalog import pii_tags
+from dagster_project.core.published import PublishedTable
+from dagster_project.core.raw_store import RawStore
 from dagster_project.dbt.project import dbt_project
+from dagster_project.publish.inputs import version_digest, warehouse_inputs_digest
 from dagster_project.publish.privacy_gates import RULE_CPR, RULE_PII, RULE_SMALL_COUNT, RULE_UNDECLARED
-from dagster_project.publish.warehouse import PrivacyGateFailed, PublishedTable, current_version, publish
+from dagster_project.publish.warehouse import PrivacyGateFailed, current_version, publish
 from dagster_project.quality.checks import mart_suites
 from dagster_project.quality.data_docs import build_index
-from dagster_project.resources import WarehouseResource
-from dagster_project.sources.common import RawStore
+from dagster_project.resources import BUILD_DB_POOL, WarehouseResource
 from dagster_project.sources.ingest import OWNERS
 from dagster_project.versioning import code_revision
 
@@ -69,6 +71,7 @@ PRIVACY_GATES = "privacy_gates"
 
 
 @dg.asset(
+    pool=BUILD_DB_POOL,
     deps=[dg.AssetKey(t.name) for t in PUBLISHED_TABLES] + [dg.AssetKey(name) for name in gated_assets()],
     check_specs=[dg.AssetCheckSpec(
         PRIVACY_GATES, asset="published_warehouse", blocking=True,
@@ -102,6 +105,16 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
         for s in RawStore(settings.raw_dir).sidecars() for f in s["sources"]
     ]
     previous = current_version(settings.warehouse_dir)
+    digest = warehouse_inputs_digest(settings)
+    if previous and version_digest(settings.warehouse_dir, previous) == digest:
+        # The same inputs and code give the same tables: a new version would only repeat it.
+        context.log.info(f"inputs and code unchanged since version {previous}: nothing published")
+        yield dg.MaterializeResult(data_version=dg.DataVersion(previous), metadata={
+            "version": previous, "published": False,
+            "reason": "inputs and code unchanged since this version (publish/inputs.py)",
+            "inputs_digest": digest})
+        yield _privacy_check_unchanged(previous)
+        return
     try:
         result = publish(
             build_db=settings.build_db,
@@ -112,6 +125,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             sources=sources,
             checks=checks,
             keep_versions=settings.keep_versions,
+            inputs_digest=digest,
         )
     except PrivacyGateFailed as failed:
         context.log.error(str(failed))
@@ -139,11 +153,21 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "version_path": dg.MetadataValue.path(str(result.path)),
             "tables": dg.MetadataValue.json(result.tables),
             "checks_passed": sum(1 for c in checks if c["passed"]),
+            # Every gate's validation of this run, on the documentation server (`make docs`).
+            "data_docs": dg.MetadataValue.url(settings.docs_url("data_docs/index.html")),
             "source_files": len(sources),
             "code_revision": code_revision(),
+            "published": True,
+            "inputs_digest": digest,
         }
     )
     yield _privacy_check(result.privacy)
+
+
+def _privacy_check_unchanged(version: str) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(check_name=PRIVACY_GATES, passed=True, severity=dg.AssetCheckSeverity.ERROR,
+                               description=f"nothing new published: version {version}, which passed these gates "
+                                           "when it was published, stays current")
 
 
 def _privacy_check(report) -> dg.AssetCheckResult:

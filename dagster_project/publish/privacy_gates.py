@@ -5,7 +5,7 @@ than in a suite someone has to remember to write:
 
 - **no CPR number**: no text value (VARCHAR, also inside lists and structs) of any table in
   marts.duckdb or restricted.duckdb, publish_log included, contains a CPR-shaped value
-  (``quality/privacy.py``); the Parquet exports are written from the same tables;
+  (``core/cpr.py``); the Parquet exports are written from the same tables;
 - **no small counts**: a column declared a count of persons (dbt column
   ``meta: {count: true}``) in a table of marts.duckdb holds no value above 0 and below 5:
   such a cell must be suppressed (null) by the model;
@@ -25,14 +25,11 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import duckdb
 
-from dagster_project.quality.privacy import CPR_REGEX_RE2, mask_cpr
-
-if TYPE_CHECKING:
-    from dagster_project.publish.warehouse import PublishedTable
+from dagster_project.core.cpr import CPR_REGEX_RE2, mask_cpr
+from dagster_project.core.published import PublishedTable
 
 COUNT_NAME = re.compile(r"^(n|antal|count)_|_(n|count|antal)$|^(n|count|antal)$")
 INTEGER_TYPES = re.compile(r"^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|DECIMAL\(\d+,\s*0\))$")

@@ -34,6 +34,7 @@ from typing import Any
 
 import duckdb
 
+from dagster_project.core.published import PublishedTable
 from dagster_project.publish.privacy_gates import GateReport, check_database
 
 MARTS_DB = "marts.duckdb"
@@ -54,21 +55,6 @@ class PrivacyGateFailed(PublishError):
     def __init__(self, report: GateReport):
         self.report = report
         super().__init__(report.message())
-
-
-@dataclass(frozen=True)
-class PublishedTable:
-    """A dbt model to publish: ``database`` is 'marts' or 'restricted'.
-
-    ``pii`` (dbt ``meta.pii``) and the columns whose dbt ``meta.count`` is true (counts of
-    persons) or false (integers that are not) feed the privacy gates."""
-
-    name: str
-    schema: str
-    database: str
-    pii: bool = False
-    count_columns: frozenset[str] = frozenset()
-    not_count_columns: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -121,6 +107,7 @@ def publish(
     checks: Sequence[dict[str, Any]],
     keep_versions: int = 5,
     now: dt.datetime | None = None,
+    inputs_digest: str | None = None,
 ) -> PublishResult:
     """Build a new version from the dbt build database and make it current."""
     if not build_db.exists():
@@ -144,6 +131,9 @@ def publish(
                 "sources": list(sources),
                 "checks": list(checks),
                 "checks_passed": sum(1 for c in checks if c.get("passed")),
+                # What the version is a function of (publish/inputs.py): a refresh with the
+                # same digest publishes nothing.
+                "inputs_digest": inputs_digest,
             }
             counts, privacy = _build_version(staging, build_db, tables, log_row, _previous_log(warehouse_dir))
             log_row["tables"] = counts
@@ -194,7 +184,8 @@ def _build_version(target: Path, build_db: Path, tables: Sequence[PublishedTable
             con.execute(f"ATTACH {_quote(str(build_db))} AS build (READ_ONLY)")
             for table in selected:
                 source = f'build."{table.schema}"."{table.name}"'
-                con.execute(f'CREATE TABLE main."{table.name}" AS SELECT * FROM {source}')
+                # In a deterministic order: the same contents give the same bytes.
+                con.execute(f'CREATE TABLE main."{table.name}" AS SELECT * FROM {source} ORDER BY ALL')
                 _copy_comments(con, table)
                 counts[table.name] = con.execute(f'SELECT count(*) FROM main."{table.name}"').fetchone()[0]
             con.execute("DETACH build")
@@ -212,7 +203,8 @@ def _build_version(target: Path, build_db: Path, tables: Sequence[PublishedTable
             if database == "marts":
                 for table in selected:
                     parquet = target / PARQUET_DIR / f"{table.name}.parquet"
-                    con.execute(f'COPY main."{table.name}" TO {_quote(str(parquet))} (FORMAT parquet)')
+                    con.execute(f'COPY (SELECT * FROM main."{table.name}" ORDER BY ALL) TO {_quote(str(parquet))} '
+                                "(FORMAT parquet)")
             con.execute("CHECKPOINT")
     if not privacy.passed:
         raise PrivacyGateFailed(privacy)
@@ -233,13 +225,29 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, table: PublishedTable) -> Non
         con.execute(f'COMMENT ON COLUMN main."{table.name}"."{column}" IS {_quote(comment)}')
 
 
+# publish_log in every version's databases: name, type, what (the column comments analysts
+# read with duckdb_columns(); docs/data_dictionary.md lists them too).
+PUBLISH_LOG_COLUMNS = (
+    ("version", "VARCHAR", "The published version, <UTC time>-<run id prefix>, as in versions/ and `make versions`."),
+    ("action", "VARCHAR", "'publish' (every row: the history of the versions published up to this one)."),
+    ("published_at", "TIMESTAMP", "When the version was published (UTC)."),
+    ("run_id", "VARCHAR", "The Dagster run that published it (the run in the Dagster UI)."),
+    ("code_revision", "VARCHAR", "The git commit of the code that built it, '-dirty' if the checkout had changes."),
+    ("checks_passed", "INTEGER", "How many asset checks passed in the run, the privacy gates included."),
+    ("checks", "JSON", "Every check of the run: [{check, passed, severity}], the privacy gates' counts included."),
+    ("sources", "JSON", "Every landing file the version was built from: [{asset, partition, file, sha256, gated_in_run}]."),
+    ("tables", "JSON", "Rows per published table: {table: rows}."),
+)
+PUBLISH_LOG_COMMENT = ("Every version published up to and including this one: run, code revision, source file "
+                       "checksums, checks passed and table row counts (checks, sources and tables are JSON).")
+
+
 def _write_log_table(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
-    con.execute("""
-        CREATE TABLE publish_log (
-            version VARCHAR, action VARCHAR, published_at TIMESTAMP, run_id VARCHAR, code_revision VARCHAR,
-            checks_passed INTEGER, checks VARCHAR, sources VARCHAR, tables VARCHAR)""")
-    con.execute("COMMENT ON TABLE publish_log IS 'Every version published up to and including this one: "
-                "run, code revision, source file checksums, checks passed and table row counts (JSON).'")
+    con.execute("CREATE TABLE publish_log ("
+                + ", ".join(f"{name} {data_type}" for name, data_type, _ in PUBLISH_LOG_COLUMNS) + ")")
+    con.execute(f"COMMENT ON TABLE publish_log IS {_quote(PUBLISH_LOG_COMMENT)}")
+    for name, _, comment in PUBLISH_LOG_COLUMNS:
+        con.execute(f"COMMENT ON COLUMN publish_log.{name} IS {_quote(comment)}")
     for row in rows:
         con.execute("INSERT INTO publish_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             row["version"], row.get("action", "publish"), row["published_at"].replace("+00:00", ""),

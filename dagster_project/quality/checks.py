@@ -21,7 +21,7 @@ from dagster_project.quality.data_docs import record_validation
 from dagster_project.quality.gx_runner import GateResult, validate_frame
 from dagster_project.quality.metadata import gate_metadata
 from dagster_project.quality.parameters import shared_parameters
-from dagster_project.resources import WarehouseResource
+from dagster_project.resources import BUILD_DB_POOL, WarehouseResource
 from dagster_project.settings import EXPECTATIONS_DIR
 
 
@@ -51,6 +51,7 @@ def build_mart_check(spec: dict) -> dg.AssetChecksDefinition:
     asset = meta["dagster"]["asset"]
 
     @dg.asset_check(
+        pool=BUILD_DB_POOL,
         asset=dg.AssetKey(asset),
         name=meta["dagster"].get("check", f"gx_{suite}"),
         blocking=True,

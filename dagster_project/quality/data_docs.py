@@ -15,7 +15,8 @@ refresh that failed. Layout under ``$BOLIGSOCIAL_WAREHOUSE_DIR``:
                                          asset name for an unpartitioned asset or a mart
 
 These paths are an interface (the check metadata ``data_docs_page`` holds the page
-relative to ``data_docs/``, and the auditor UI links to them): keep them stable. The
+relative to ``data_docs/``, and ``data_docs`` its URL on the docs server, `make docs`,
+which the auditor UI links to): keep them stable. The
 results of the last KEEP_RESULTS validations per suite and batch are kept; older ones,
 and their pages, are removed when the site is next built.
 """
@@ -31,7 +32,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from dagster_project.quality.data_docs_offline import install as install_vendored
 from dagster_project.quality.gx_runner import GateResult, load_suite
+from dagster_project.settings import get_settings
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -48,12 +51,20 @@ SITE_NAME = "boligsocial"
 KEEP_RESULTS = 20
 RUN_TIME_FORMAT = "%Y%m%dT%H%M%S.%fZ"  # how GX names the run-time folder
 
+# GX's views with the scripts and styles vendored from npm instead of CDNs, so the pages
+# render with no network (data_docs_offline.py).
+_OFFLINE = "dagster_project.quality.data_docs_offline"
 SITE_CONFIG = {
     "class_name": "SiteBuilder",
     "show_how_to_buttons": False,
     # Relative to the GX project (<warehouse>/gx), so a copied warehouse directory keeps working.
     "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": f"../{DATA_DOCS}/"},
-    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder",
+                           "view": {"module_name": _OFFLINE, "class_name": "OfflineIndexPageView"}},
+    "site_section_builders": {
+        section: {"view": {"module_name": _OFFLINE, "class_name": "OfflinePageView"}}
+        for section in ("expectations", "validations", "profiling")
+    },
 }
 
 
@@ -65,7 +76,9 @@ class DataDocsPage:
 
     @property
     def url(self) -> str:
-        return self.page.resolve().as_uri()
+        """The page on the docs server (`make docs`): a browser opens no file:// link from
+        the Dagster UI's http page."""
+        return get_settings().docs_url(f"{DATA_DOCS}/{self.relative}")
 
 
 def data_docs_dir(warehouse_dir: Path) -> Path:
@@ -162,6 +175,7 @@ def record_validation(gate: GateResult, *, warehouse_dir: Path, run_id: str, bat
         _prune(context, suite_key.name, batch)
         context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=[suite_key, key] if suite_changed
                                 else [key], build_index=build_index)
+        install_vendored(data_docs_dir(warehouse_dir))
     relative = f"validations/{spec['name']}/{run_id}/{run_time.strftime(RUN_TIME_FORMAT)}/{batch}.html"
     page = data_docs_dir(warehouse_dir) / relative
     if not page.is_file():
@@ -179,6 +193,7 @@ def build_index(warehouse_dir: Path) -> Path | None:
         # page (an empty list would mean "all of them"), and the index is built.
         nothing = ExpectationSuiteIdentifier(name="__index_only__")
         _context(warehouse_dir).build_data_docs(site_names=[SITE_NAME], resource_identifiers=[nothing])
+        install_vendored(data_docs_dir(warehouse_dir))
     return index_page(warehouse_dir)
 
 
@@ -186,6 +201,7 @@ def rebuild(warehouse_dir: Path) -> Path:
     """Render the whole site again from the stored results (e.g. after a GX upgrade)."""
     with _locked(warehouse_dir):
         _context(warehouse_dir).build_data_docs(site_names=[SITE_NAME])
+        install_vendored(data_docs_dir(warehouse_dir))
     return index_page(warehouse_dir)
 
 

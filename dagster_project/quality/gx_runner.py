@@ -6,7 +6,7 @@ The suites are the source of truth for the gates. Values that depend on referenc
 reference data lives in one place.
 
 GX has no DuckDB data source, and its SQL source over duckdb-engine reports an internal
-error as ``success=False`` without raising (DESIGN section 7). Tables are therefore read
+error as ``success=False`` without raising (docs/constraints.md). Tables are therefore read
 through a read-only DuckDB connection into pandas and validated here, and an expectation
 that *raised* is reported as an error, never counted as a pass or an ordinary failure.
 """
@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from dagster_project.quality.privacy import mask_cpr, mask_deep
+from dagster_project.core.cpr import mask_cpr, mask_deep
 from dagster_project.settings import EXPECTATIONS_DIR
 
 # No usage statistics leave the machine; there is no network to send them to anyway.

@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from dagster_project.resources import WarehouseResource
+from dagster_project.resources import BUILD_DB_POOL, WarehouseResource
 
 REPORT = "rpt_omraade_listekontrol"
 CHECK_NAME = "list_check"
@@ -53,6 +53,7 @@ def _table(rows: list[dict]) -> str:
 
 
 @dg.asset_check(
+    pool=BUILD_DB_POOL,
     asset=dg.AssetKey(REPORT),
     name=CHECK_NAME,
     blocking=False,

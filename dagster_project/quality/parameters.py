@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from dagster_project.core.raw_store import RawStore
 from dagster_project.pseudonym import PERSON_KEY_PATTERN
 from dagster_project.reference import (
     FUNDING_ROUNDS,
@@ -22,8 +23,8 @@ from dagster_project.reference import (
     indicator_codes,
     list_categories,
     municipalities,
+    outcome_codes,
 )
-from dagster_project.sources.common import RawStore
 
 
 def municipality_codes() -> list[int]:
@@ -65,6 +66,7 @@ SHARED_PARAMETERS: dict[str, Callable[[], Any]] = {
     "list_categories": lambda: list(all_list_categories()),
     "indicator_codes": indicator_codes,
     "activity_codes": lambda: list(activity_codes()),
+    "outcome_codes": lambda: list(outcome_codes()),
     "person_key_pattern": lambda: PERSON_KEY_PATTERN,
 }
 

@@ -34,3 +34,14 @@ def test_every_example_query_runs_on_the_published_warehouse(number, refreshed, 
     with duckdb.connect(str(session_env.warehouse_dir / "marts.duckdb"), read_only=True) as con:
         rows = con.sql(sql).fetchall()
     assert rows or MAY_BE_EMPTY in sql, f"query {number + 1} returned no rows:\n{sql}"
+
+
+def test_the_documented_catalog_query_lists_the_warehouse_s_own_tables_only(refreshed, session_env):
+    (catalog,) = [q for q in _queries() if "from duckdb_columns()" in q]
+    assert catalog in (REPO_ROOT / "docs" / "analysts.md").read_text(encoding="utf-8")
+    with duckdb.connect(str(session_env.warehouse_dir / "marts.duckdb"), read_only=True) as con:
+        listed = {table for table, *_ in con.sql(catalog).fetchall()}
+        tables = {t for (t,) in con.sql("select table_name from duckdb_tables() where not internal").fetchall()}
+        undescribed = con.sql(catalog.replace("order by", "and comment is null order by")).fetchall()
+    assert listed == tables and "publish_log" in listed and "lbl_pulje" in listed
+    assert undescribed == [], undescribed

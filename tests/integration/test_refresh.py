@@ -39,7 +39,7 @@ def test_publish_log_records_run_revision_sources_and_checks(refreshed, session_
     assert run_id == refreshed.runs[-1].run_id
     assert revision and checks_passed > 10
     files = {s["file"]: s["sha256"] for s in json.loads(sources)}
-    from dagster_project.sources.common import sha256_file
+    from dagster_project.core.files import sha256_file
 
     assert files["lbf/bevillinger_2015-18.xlsx"] == sha256_file(session_env.landing_dir / "lbf/bevillinger_2015-18.xlsx")
     assert version.endswith(run_id[:8])
@@ -93,33 +93,42 @@ def test_workspace_yaml_loads_with_the_dagster_cli(defs, session_env):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_a_full_refresh_is_at_most_eight_runs_of_the_code_location(refreshed, instance):
+    """Each ingestion job runs once over all its partitions (a single-run backfill), then
+    the warehouse: runs of the jobs the code location defines, as the UI lists them."""
+    assert 3 <= len(refreshed.runs) <= 8, [r.label for r in refreshed.runs]
+    jobs = [r.job for r in refreshed.runs]
+    assert len(jobs) == len(set(jobs)) and jobs[-1] == "refresh_warehouse"
+    for summary in refreshed.runs:
+        run = instance.get_run_by_id(summary.run_id)
+        origin = run.remote_job_origin
+        assert origin is not None and origin.location_name == "boligsocial", summary.label
+        assert run.job_name == summary.job and run.tags["boligsocial/refresh"] == refreshed.refresh_id
+    panel = instance.get_run_by_id(next(r.run_id for r in refreshed.runs if r.job == "ingest_person_years"))
+    assert panel.tags["dagster/asset_partition_range_start"] != panel.tags["dagster/asset_partition_range_end"]
+
+
 def test_a_landed_registrations_file_refreshes_only_what_is_downstream_of_it(refreshed, defs, session_env,
                                                                            tmp_path, monkeypatch):
-    """After a good refresh, refresh_after_landing rebuilds only the assets downstream of
-    the raw asset that changed; once a gate outside them has failed, everything again."""
-    import dagster as dg
-
-    from dagster_project.automation.full_refresh import run_full_refresh
-    from dagster_project.settings import get_settings
-    from tests.reliability import private_environment
+    """After a good warehouse run, a landing rebuilds only the assets downstream of the
+    raw asset that changed; once a gate outside them has failed, everything again."""
+    from tests.reliability import private_environment, private_instance
 
     # A Dagster home of its own: the session's records failed refreshes of other tests
     # (the bad-input corpus), after which everything is rebuilt, rightly.
-    private_environment(session_env, tmp_path, monkeypatch)
-    (tmp_path / "dagster_home").mkdir()
-    with dg.DagsterInstance.local_temp(tempdir=str(tmp_path / "dagster_home")) as instance:
-        # Raw partitions are unchanged since the session gated them: only the warehouse is rebuilt.
-        run_full_refresh(defs, instance, get_settings(), progress=lambda _m: None, log_level="WARNING")
+    env = private_environment(session_env, tmp_path, monkeypatch)
+    with private_instance(env) as instance:
+        assert defs.resolve_job_def("refresh_warehouse").execute_in_process(instance=instance).success
         _assert_downstream_only(defs, instance)
 
 
 def _assert_downstream_only(defs, instance) -> None:
     import dagster as dg
 
-    from dagster_project.automation.sensors import REGISTRATIONS_JOB, downstream_selection
+    from dagster_project.automation.sensors import downstream_selection
 
     repository = defs.get_repository_def()
-    selection = downstream_selection(instance, repository, {REGISTRATIONS_JOB})
+    selection = downstream_selection(instance, repository, {"raw_participant_registrations"})
     assert selection is not None
     names = {key.to_user_string() for key in selection}
     assert "stg_participants__registrations" in names
@@ -132,4 +141,4 @@ def _assert_downstream_only(defs, instance) -> None:
         instance.report_runless_asset_event(dg.AssetCheckEvaluation(
             asset_key=outside.asset_key, check_name=outside.name, passed=passed,
             severity=dg.AssetCheckSeverity.ERROR))
-        assert (downstream_selection(instance, repository, {REGISTRATIONS_JOB}) is None) is not passed
+        assert (downstream_selection(instance, repository, {"raw_participant_registrations"}) is None) is not passed

@@ -17,10 +17,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.automation.full_refresh import run_full_refresh
+from dagster_project.automation.refresh import run_refresh
 from dagster_project.publish.warehouse import current_version, list_versions, read_log
 from dagster_project.settings import REPO_ROOT, get_settings
-from tests.reliability import private_environment, published_fingerprint
+from tests.reliability import private_environment, private_instance, published_fingerprint
 
 pytestmark = pytest.mark.slow
 
@@ -77,10 +77,19 @@ def _wait_for_dbt_writing(process: subprocess.Popen, build_db: Path, timeout: fl
     pytest.fail("dbt did not start building within the timeout")
 
 
+def _one_more_krone(env) -> None:
+    """New data, so that a refresh has something to build: one more krone granted in 2019-26."""
+    s1c = env.landing_dir / "lbf/bevillinger_2019-26.json"
+    document = json.loads(s1c.read_text(encoding="utf-8"))
+    document["helhedsplaner"][0]["indsatsomraader"][0]["budget"]["lbf"] += 1
+    s1c.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
 def test_refresh_killed_during_the_dbt_build_changes_nothing_and_the_next_refresh_succeeds(private_env, tmp_path):
     warehouse = private_env.warehouse_dir
     build_db = private_env.work_dir / "build" / "warehouse.duckdb"
     before, version = published_fingerprint(warehouse), current_version(warehouse)
+    _one_more_krone(private_env)
     env = {**os.environ, **private_env.variables(), "DAGSTER_HOME": str(tmp_path / "dagster_home")}
 
     refresh = subprocess.Popen(REFRESH, cwd=REPO_ROOT, env=env, start_new_session=True, text=True,
@@ -97,7 +106,8 @@ def test_refresh_killed_during_the_dbt_build_changes_nothing_and_the_next_refres
     assert not list((warehouse / "versions").glob(".*"))  # the kill came before publishing began
 
     # The next refresh (same work directory, same Dagster home) is not blocked by the
-    # refresh lock, the half-written build database or the run left STARTED.
+    # refresh lock, the half-written build database or the runs its killed command left
+    # STARTED (they are marked failed: their worker is gone).
     again = subprocess.run(REFRESH, cwd=REPO_ROOT, env=env, text=True, capture_output=True, timeout=900)
     assert again.returncode == 0, again.stdout + again.stderr
     assert current_version(warehouse) not in (None, version)
@@ -131,15 +141,14 @@ def _grant_total(marts: Path) -> tuple[str, str]:
 
 
 def test_an_analyst_reading_during_a_full_refresh_keeps_the_old_version_and_a_new_connection_sees_the_new(
-        private_env, defs, instance, tmp_path, monkeypatch):
+        private_env, defs, tmp_path, monkeypatch):
+    from tests.conftest import in_process
+
     warehouse = private_env.warehouse_dir
     marts = warehouse / "marts.duckdb"
     old_version, old_total = _grant_total(marts)
-    # New data, so the versions differ in content: one more krone granted in 2019-26.
-    s1c = private_env.landing_dir / "lbf/bevillinger_2019-26.json"
-    document = json.loads(s1c.read_text(encoding="utf-8"))
-    document["helhedsplaner"][0]["indsatsomraader"][0]["budget"]["lbf"] += 1
-    s1c.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+    # New data, so the versions differ in content.
+    _one_more_krone(private_env)
     # Keep one version only: the analyst's version is pruned under the open connection.
     monkeypatch.setenv("BOLIGSOCIAL_KEEP_VERSIONS", "1")
 
@@ -148,7 +157,8 @@ def test_an_analyst_reading_during_a_full_refresh_keeps_the_old_version_and_a_ne
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert analyst.stdout.readline().strip() == "ready", analyst.stderr.read()
-        report = run_full_refresh(defs, instance, get_settings(), progress=lambda _m: None, log_level="WARNING")
+        with private_instance(private_env) as instance:
+            report = run_refresh(get_settings(), instance, progress=lambda _m: None, launcher=in_process(defs))
         new_version, new_total = _grant_total(marts)  # a new connection
         time.sleep(0.5)  # the analyst queries on after the switch and the pruning
     finally:

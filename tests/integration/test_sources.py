@@ -9,20 +9,22 @@ import json
 import shutil
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from dagster_project.automation.full_refresh import failure_message, run_full_refresh
-from dagster_project.automation.jobs import PARTITIONED_SOURCES
-from dagster_project.quality.privacy import CPR_REGEX_RE2, contains_cpr
+from dagster_project.automation.inventory import take_inventory
+from dagster_project.automation.refresh import failure_message, run_refresh
+from dagster_project.core.cpr import CPR_REGEX_RE2, contains_cpr
+from dagster_project.core.raw_store import RawStore
 from dagster_project.publish.warehouse import current_version
 from dagster_project.reference import municipalities
 from dagster_project.settings import REFERENCE_SEEDS_DIR, get_settings
-from dagster_project.sources.common import RawStore
-from dagster_project.sources.participants.assets import REGISTRATION_PARTITIONS
 from dagster_project.sources.participants.readers import landing_keys
-from tests.conftest import sha256
+from dagster_project.sources.participants.source import SOURCE as REGISTRATIONS
+from dagster_project.sources.registry import SOURCES
+from tests.conftest import in_process, sha256
 
 pytestmark = pytest.mark.slow
 
@@ -45,14 +47,13 @@ def test_every_source_lands_in_the_raw_layer_with_provenance(refreshed, session_
                 assert source["sha256"] == sha256(landing), source["file"]
     # Every registrations file is a dynamic partition, ingested.
     keys = landing_keys(session_env.landing_dir)
-    assert keys and set(keys) <= set(instance.get_dynamic_partitions(REGISTRATION_PARTITIONS.name))
+    assert keys and set(keys) == set(instance.get_dynamic_partitions(REGISTRATIONS.partitions_name))
     assert sorted(s["partition"] for s in by_asset["raw_participant_registrations"]) == keys
-    # A yearly partition is ingested exactly when its landing file exists.
-    for source in PARTITIONED_SOURCES:
-        planned = source.plan(settings, instance)
-        ingested = {s["partition"] for s in by_asset.get(source.asset.key.to_user_string(), [])}
-        assert ingested == {p.partition for p in planned if not p.skip}, source.job_name
-        assert all("no landing file" in p.skip for p in planned if p.skip)
+    # A partition is ingested exactly when its landing file exists: the partitions are the files.
+    inventory = take_inventory(settings.landing_dir)
+    for source in SOURCES:
+        ingested = {s["partition"] for s in by_asset.get(source.asset, [])}
+        assert ingested == set(inventory.keys[source.asset]), source.asset
 
 
 def test_staging_models_read_every_source(refreshed, session_env):
@@ -73,7 +74,7 @@ def test_staging_models_read_every_source(refreshed, session_env):
 
 def _text_values(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> list[str]:
     """Values holding a CPR-shaped number: \\d{6}-?\\d{4} not inside a longer word or number
-    (the project's one pattern, quality/privacy.py: a SHA-256 digest or a run id may hold
+    (the project's one pattern, core/cpr.py: a SHA-256 digest or a run id may hold
     ten digits in a row without being a CPR number)."""
     hits = []
     for column in columns:
@@ -171,7 +172,7 @@ def test_unresolved_and_ambiguous_list_names_fail_with_name_file_and_line(refres
         assert defs.resolve_job_def(job).execute_in_process(instance=instance, partition_key=key).success
     result = defs.resolve_job_def("refresh_warehouse").execute_in_process(instance=instance, raise_on_error=False)
     assert not result.success
-    message = failure_message(result)
+    message = failure_message(instance, result.run_id)
     assert "int_area__lists_resolved:gx_area_list_names_resolve" in message
     assert (f"'Ukendtparken' ({fields[1]}, lister/liste_{year}.csv line {line}): "
             "no area of that name in the kommune") in message
@@ -198,7 +199,7 @@ def test_a_malformed_cpr_fails_its_partition_masked_everywhere(refreshed, defs, 
     result = defs.resolve_job_def("ingest_participant_registrations").execute_in_process(
         instance=instance, partition_key=key, raise_on_error=False)
     assert not result.success
-    message = failure_message(result)
+    message = failure_message(instance, result.run_id)
     relative = path.relative_to(landing).as_posix()
     assert f"{relative}, row 3, column 'cpr'" in message and "******-****" in message
     assert bad not in message
@@ -219,17 +220,17 @@ def test_definitions_hold_every_raw_asset_its_job_and_the_sensors(defs):
     assert first == {"raw_register_areas", "raw_register_estates", "raw_statbank_folk1a"}
     assert not first & {k.to_user_string() for k in
                         defs.resolve_job_def("refresh_warehouse").asset_layer.executable_asset_keys}
-    assert sorted(t.job_name for t in defs.resolve_sensor_def("landing_sensor").targets) == [
-        "ingest_area_lists", "ingest_participant_registrations"]
-    assert defs.resolve_sensor_def("refresh_after_landing")
+    for source in SOURCES:  # one ingestion job per partitioned source, all partitions in one run
+        if source.partitioned:
+            assert defs.resolve_assets_def(source.asset).backfill_policy == dg.BackfillPolicy.single_run()
+    assert defs.resolve_sensor_def("landing_sensor") and defs.resolve_sensor_def("refresh_chain")
 
 
-def test_a_refresh_ingests_only_partitions_whose_inputs_changed(refreshed, defs, instance, session_env, tmp_path,
+def test_a_refresh_ingests_only_partitions_whose_inputs_changed(refreshed, defs, session_env, tmp_path,
                                                                  monkeypatch):
-    from tests.reliability import private_environment
+    from tests.reliability import private_environment, private_instance
 
     env = private_environment(session_env, tmp_path, monkeypatch)
-    partitions = [label for label in (r.label for r in refreshed.runs) if " [" in label]
     path = env.landing_dir / "indikatorer" / "indikatorer_2015.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     row = next(i for i, line in enumerate(lines) if line.split(";")[1] == "NEET_15_24_PCT" and "," in line)
@@ -238,10 +239,18 @@ def test_a_refresh_ingests_only_partitions_whose_inputs_changed(refreshed, defs,
     lines[row] = ";".join(fields)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    report = run_full_refresh(defs, instance, get_settings(), progress=lambda _m: None, log_level="WARNING")
-    assert [r.label for r in report.runs] == ["ingest_unpartitioned_sources", "ingest_area_indicators [2015]",
-                                              "refresh_warehouse"]
-    assert sorted(report.unchanged) == sorted(p for p in partitions if p != "ingest_area_indicators [2015]")
+    with private_instance(env) as instance:
+        report = run_refresh(get_settings(), instance, progress=lambda _m: None, launcher=in_process(defs))
+        # Only the source whose file changed is run, and in it only that partition is read again.
+        [indicators, warehouse] = report.runs
+        assert indicators.job == "ingest_area_indicators" and warehouse.job == "refresh_warehouse"
+        assert len(report.unchanged_runs) == 5
+        materialized = {r.partition_key: r.asset_materialization.metadata for r in instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey("raw_area_indicators")), limit=100).records
+            if r.run_id == indicators.run_id}
+        gated = sorted(key for key, metadata in materialized.items() if "gate_seconds" in metadata)
+        assert gated == ["2015"]
+        assert all("unchanged_since_run" in m for key, m in materialized.items() if key != "2015")
     with duckdb.connect(str(env.work_dir / "build" / "warehouse.duckdb"), read_only=True) as con:
         assert con.sql("select value from staging.stg_indicators__area_indicators where year = 2015 "
                        "and indicator_code = 'NEET_15_24_PCT' and source_locator = ?",

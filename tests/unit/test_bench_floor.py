@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from bench.refresh import run_suite_sql
+from dagster_project.core.cpr import CPR_REGEX
 from dagster_project.quality.gx_runner import _batch_definition
-from dagster_project.quality.privacy import CPR_REGEX
 from dagster_project.settings import EXPECTATIONS_DIR
 
 COND = {"condition_parser": "pandas"}

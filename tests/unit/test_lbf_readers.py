@@ -9,7 +9,7 @@ import shutil
 import openpyxl
 import pytest
 
-from dagster_project.sources.common import SourceContractError, parse_danish_amount, parse_danish_date
+from dagster_project.core.errors import SourceContractError
 from dagster_project.sources.lbf.readers import (
     GRANT_FILES,
     RAW_COLUMNS,
@@ -18,6 +18,7 @@ from dagster_project.sources.lbf.readers import (
     read_grants_2015_18,
     read_grants_2019_26,
 )
+from dagster_project.sources.parsing import parse_danish_amount, parse_danish_date
 
 PROVENANCE = ["_source_file", "_source_sha256", "_source_row", "_source_locator", "_loaded_at"]
 

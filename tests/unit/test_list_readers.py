@@ -6,9 +6,9 @@ import math
 
 import pytest
 
+from dagster_project.core.errors import SourceContractError
 from dagster_project.quality import parameters
 from dagster_project.quality.gx_runner import validate_frame
-from dagster_project.sources.common import SourceContractError
 from dagster_project.sources.lists.readers import SOURCE_COLUMN_NAMES, read_area_list
 from tests.landing_samples import LIST_HEADER, write_area_list
 

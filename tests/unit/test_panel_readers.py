@@ -5,10 +5,10 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
+from dagster_project.core.errors import SourceContractError
 from dagster_project.pseudonym import MASK, person_key
 from dagster_project.quality import parameters
 from dagster_project.quality.gx_runner import validate_frame
-from dagster_project.sources.common import SourceContractError
 from dagster_project.sources.panel.readers import SOURCE_COLUMN_NAMES, read_person_years
 from tests.landing_samples import person_year_rows, write_person_years
 

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
+from dagster_project.core.errors import SourceContractError
 from dagster_project.pseudonym import CPR_SHAPED, MASK, PERSON_KEY_PATTERN, person_key
 from dagster_project.quality import parameters
 from dagster_project.quality.gx_runner import validate_frame
-from dagster_project.sources.common import SourceContractError
 from dagster_project.sources.participants.readers import (
     SOURCE_COLUMN_NAMES,
     landing_keys,

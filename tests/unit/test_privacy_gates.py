@@ -9,6 +9,7 @@ import hashlib
 import duckdb
 import pytest
 
+from dagster_project.core.cpr import contains_cpr, mask_cpr
 from dagster_project.publish.warehouse import (
     PrivacyGateFailed,
     PublishedTable,
@@ -17,7 +18,6 @@ from dagster_project.publish.warehouse import (
     publish,
     read_log,
 )
-from dagster_project.quality.privacy import contains_cpr, mask_cpr
 
 CPR = "610185-1234"  # an erstatningspersonnummer: CPR-shaped, never a real person
 

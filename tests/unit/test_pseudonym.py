@@ -7,6 +7,7 @@ import re
 import pytest
 
 from dagster_project import pseudonym
+from dagster_project.core.errors import SourceContractError
 from dagster_project.pseudonym import (
     CPR_SHAPED,
     DEMO_KEY_WARNING,
@@ -19,7 +20,6 @@ from dagster_project.pseudonym import (
     pseudonym_key,
     pseudonymise,
 )
-from dagster_project.sources.common import SourceContractError
 from tests.landing_samples import erstatning_cpr
 
 

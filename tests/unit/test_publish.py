@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from dagster_project.publish.warehouse import (
+    PUBLISH_LOG_COLUMNS,
     PublishedTable,
     PublishError,
     current_version,
@@ -106,7 +107,8 @@ def test_the_documented_rollback_command(tmp_path):
 KILLED_PUBLISH = r"""
 import datetime as dt, sys
 from pathlib import Path
-from dagster_project.publish.warehouse import PublishedTable, publish
+from dagster_project.core.published import PublishedTable
+from dagster_project.publish.warehouse import publish
 publish(build_db=Path(sys.argv[1]), warehouse_dir=Path(sys.argv[2]), run_id="killed00", code_revision="abc",
         tables=[PublishedTable("fct_big", "marts", "marts", not_count_columns=frozenset({"v"}))], sources=[], checks=[])
 """
@@ -143,3 +145,16 @@ def test_a_publish_killed_half_way_leaves_the_current_version_and_the_next_publi
         assert con.sql("SELECT v FROM fct_x").fetchone()[0] == 1
     after = _publish(tmp_path, 2, 3)  # the publish lock died with the process; the leftover is removed
     assert current_version(wh) == after.version and not list((wh / "versions").glob(".*"))
+
+
+def test_publish_log_columns_are_described_and_its_json_is_json(tmp_path):
+    _publish(tmp_path, 1, 1)
+    with duckdb.connect(str(tmp_path / "wh" / "marts.duckdb"), read_only=True) as con:
+        columns = con.sql("SELECT column_name, data_type, comment FROM duckdb_columns() "
+                          "WHERE table_name = 'publish_log' ORDER BY column_index").fetchall()
+        assert [c[0] for c in columns] == [c[0] for c in PUBLISH_LOG_COLUMNS]
+        assert all(comment for _, _, comment in columns), columns
+        assert {name: data_type for name, data_type, _ in columns if data_type == "JSON"} == \
+            {"checks": "JSON", "sources": "JSON", "tables": "JSON"}
+        # JSON an analyst can query as such
+        assert con.sql("SELECT tables->>'$.fct_x', sources->0->>'file' FROM publish_log").fetchone() == ("1", "f.csv")

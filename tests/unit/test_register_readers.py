@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dagster_project.sources.common import SourceContractError
+from dagster_project.core.errors import SourceContractError
 from dagster_project.sources.register.readers import AREAS_FILE, ESTATES_FILE, read_areas, read_estates
 
 

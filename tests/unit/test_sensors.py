@@ -1,29 +1,26 @@
-"""The landing sensor and the refresh after a landing batch, evaluated against a real
+"""The landing sensor, the refresh chain and the monthly schedule, evaluated against a real
 Dagster instance, real landing files and real ingestion runs."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import uuid
 
 import dagster as dg
 import pytest
 
-from dagster_project.automation.sensors import (
-    BATCH_TAG,
-    FILE_TAG,
-    LISTS_JOB,
-    REGISTRATIONS_JOB,
-    landing_sensor,
-    refresh_after_landing,
-)
+from dagster_project.automation.plan import DRIVER_TAG, REFRESH_TAG, TRIGGER_TAG
+from dagster_project.automation.schedules import monthly_full_refresh
+from dagster_project.automation.sensors import PLAN_TAG, landing_sensor, refresh_chain
+from dagster_project.core.raw_store import RawStore
 from dagster_project.resources import WarehouseResource
-from dagster_project.sources.lists.assets import raw_area_lists
-from dagster_project.sources.participants.assets import REGISTRATION_PARTITIONS
+from dagster_project.sources.raw_assets import RAW_ASSET_BY_KEY
 from tests.landing_samples import write_area_list, write_registrations
 
 LIST_ROWS = [("Åparken", "Odense", 1500, 45.2, 3.1, 62.0, 51.5, 55.0, "udsat boligområde")]
 REGISTRATION_ROWS = [("610198-1234", "201114-003", "fritidsjob", "2013-03-01", "2013-08-31", "2013-02-20T09:30:00")]
+LISTS = "area_lists_files"
+REGISTRATIONS = "participant_registrations_files"
 
 
 @pytest.fixture
@@ -36,106 +33,137 @@ def instance(tmp_path):
 @pytest.fixture
 def warehouse(tmp_path) -> WarehouseResource:
     (tmp_path / "landing").mkdir()
-    return WarehouseResource(landing_dir=str(tmp_path / "landing"), work_dir=str(tmp_path / "work"))
+    return WarehouseResource(landing_dir=str(tmp_path / "landing"), work_dir=str(tmp_path / "work"),
+                             warehouse_dir=str(tmp_path / "warehouse"))
 
 
-def evaluate(instance, warehouse, cursor=None) -> dg.SensorResult:
+def evaluate(instance, warehouse, cursor=None):
     context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse})
     return landing_sensor(context)
 
 
-def test_new_files_request_their_partitions_and_register_registration_files(instance, warehouse, tmp_path):
+def _jobs(result) -> dict[str, dg.RunRequest]:
+    return {r.job_name: r for r in result.run_requests}
+
+
+def test_new_files_register_their_partitions_and_request_their_sources_ingestion(instance, warehouse, tmp_path):
     landing = tmp_path / "landing"
     write_area_list(landing, 2019, LIST_ROWS)
+    write_area_list(landing, 2020, LIST_ROWS)
     write_registrations(landing, "2011-14", 2013, REGISTRATION_ROWS)
-    write_registrations(landing, "2019-26", 2021, REGISTRATION_ROWS)
-    (landing / "lister" / "liste_2031.csv").write_text("not a list year")
 
     result = evaluate(instance, warehouse)
-    requests = {(r.job_name, r.partition_key) for r in result.run_requests}
-    assert requests == {(LISTS_JOB, "2019"), (REGISTRATIONS_JOB, "2011-14_2013"),
-                        (REGISTRATIONS_JOB, "2019-26_2021")}
-    [add] = result.dynamic_partitions_requests
-    assert add.partitions_def_name == REGISTRATION_PARTITIONS.name
-    assert sorted(add.partition_keys) == ["2011-14_2013", "2019-26_2021"]
-    assert len({r.tags[BATCH_TAG] for r in result.run_requests}) == 1
-    assert {r.tags[FILE_TAG] for r in result.run_requests} == {
-        "lister/liste_2019.csv", "deltagere/2011-14/registreringer_2013.csv",
-        "deltagere/2019-26/registreringer_2021.csv"}
-    assert set(json.loads(result.cursor)) == {
-        "lister/liste_2019.csv", "lister/liste_2031.csv", "deltagere/2011-14/registreringer_2013.csv",
-        "deltagere/2019-26/registreringer_2021.csv"}
+    assert instance.get_dynamic_partitions(LISTS) == ["2019", "2020"]
+    assert instance.get_dynamic_partitions(REGISTRATIONS) == ["2011-14_2013"]
+    requests = _jobs(result)
+    # Each source whose files changed, over all its partitions (unchanged ones are reused).
+    assert set(requests) == {"ingest_area_lists", "ingest_participant_registrations"}
+    lists = requests["ingest_area_lists"]
+    assert (lists.tags["dagster/asset_partition_range_start"], lists.tags["dagster/asset_partition_range_end"]) == \
+        ("2019", "2020")
+    assert len({r.tags[REFRESH_TAG] for r in result.run_requests}) == 1
+    assert {r.tags[DRIVER_TAG] for r in result.run_requests} == {"sensor"}
+    plan = lists.tags[PLAN_TAG].split(",")
+    assert plan[-1] == "refresh_warehouse" and "ingest_participant_registrations" in plan
+    assert set(json.loads(result.cursor)) == {"lister/liste_2019.csv", "lister/liste_2020.csv",
+                                              "deltagere/2011-14/registreringer_2013.csv"}
 
     # Nothing new: nothing requested.
     again = evaluate(instance, warehouse, result.cursor)
     assert not again.run_requests and again.skip_reason
 
-    # A changed file and a new year: one run each; a known partition is not added again.
-    instance.add_dynamic_partitions(REGISTRATION_PARTITIONS.name, ["2011-14_2013", "2019-26_2021"])
-    write_registrations(landing, "2011-14", 2013, REGISTRATION_ROWS * 2)
-    write_registrations(landing, "2011-14", 2014, REGISTRATION_ROWS)
-    changed = evaluate(instance, warehouse, result.cursor)
-    assert sorted(r.partition_key for r in changed.run_requests) == ["2011-14_2013", "2011-14_2014"]
-    assert [sorted(a.partition_keys) for a in changed.dynamic_partitions_requests] == [["2011-14_2014"]]
-    assert len({r.run_key for r in changed.run_requests} & {r.run_key for r in result.run_requests}) == 0
+    # A changed list: its source again, with a new refresh id.
+    write_area_list(landing, 2019, LIST_ROWS * 2)
+    changed = evaluate(instance, warehouse, again.cursor)
+    assert set(_jobs(changed)) == {"ingest_area_lists"}
+    assert changed.run_requests[0].tags[REFRESH_TAG] != lists.tags[REFRESH_TAG]
 
 
-def test_first_tick_skips_files_the_raw_layer_already_holds(instance, warehouse, tmp_path):
+def test_a_file_no_contract_knows_is_named_not_ignored(instance, warehouse, tmp_path):
+    landing = tmp_path / "landing"
+    write_area_list(landing, 2019, LIST_ROWS)
+    (landing / "lbf").mkdir()
+    (landing / "lbf" / "bevillinger_2023-26.json").write_text("[]")
+    first = evaluate(instance, warehouse)
+    quiet = evaluate(instance, warehouse, first.cursor)
+    assert "lbf/bevillinger_2023-26.json" in quiet.skip_reason.skip_message
+
+
+def test_a_removed_file_leaves_the_raw_layer_and_refreshes_the_warehouse(instance, warehouse, tmp_path):
     landing = tmp_path / "landing"
     write_area_list(landing, 2019, LIST_ROWS)
     write_area_list(landing, 2020, LIST_ROWS)
-    ingested = dg.materialize([raw_area_lists], partition_key="2019", instance=instance,
-                              resources={"warehouse": warehouse})
-    assert ingested.success
+    first = evaluate(instance, warehouse)
+    assert dg.materialize([RAW_ASSET_BY_KEY["raw_area_lists"]], partition_key="2020", instance=instance,
+                          resources={"warehouse": warehouse}).success
+    raw_dir = tmp_path / "work" / "raw"
+    assert "2020" in RawStore(raw_dir).partitions("raw_area_lists")
+
+    (landing / "lister" / "liste_2020.csv").unlink()
+    result = evaluate(instance, warehouse, first.cursor)
+    assert instance.get_dynamic_partitions(LISTS) == ["2019"]
+    assert "2020" not in RawStore(raw_dir).partitions("raw_area_lists")
+    # Nothing to ingest: only the warehouse (all of it: no warehouse run succeeded before).
+    [request] = result.run_requests
+    assert request.job_name == "refresh_warehouse" and request.asset_selection is None
+
+
+def test_the_first_tick_counts_what_the_raw_layer_holds_as_seen(instance, warehouse, tmp_path):
+    landing = tmp_path / "landing"
+    write_area_list(landing, 2019, LIST_ROWS)
+    instance.add_dynamic_partitions(LISTS, ["2019"])
+    assert dg.materialize([RAW_ASSET_BY_KEY["raw_area_lists"]], partition_key="2019", instance=instance,
+                          resources={"warehouse": warehouse}).success
     result = evaluate(instance, warehouse)
-    assert [(r.job_name, r.partition_key) for r in result.run_requests] == [(LISTS_JOB, "2020")]
+    assert not result.run_requests and result.skip_reason
 
 
-def _ingest_list(instance, warehouse, year, batch):
-    return dg.materialize([raw_area_lists], partition_key=str(year), instance=instance, raise_on_error=False,
-                          resources={"warehouse": warehouse},
-                          tags={BATCH_TAG: batch, FILE_TAG: f"lister/liste_{year}.csv"})
+def _run(job: str, warehouse, instance, partition: str, tags: dict[str, str]):
+    """A real run of the ingestion job (of the raw assets alone, without the dbt project)."""
+    from dagster_project.automation.jobs import ingest_jobs
+    from dagster_project.sources.raw_assets import RAW_ASSETS
+
+    defs = dg.Definitions(assets=RAW_ASSETS, jobs=ingest_jobs, resources={"warehouse": warehouse})
+    return defs.resolve_job_def(job).execute_in_process(
+        instance=instance, partition_key=partition,
+        tags={k: v for k, v in tags.items() if not k.startswith("dagster/")})
 
 
-def _after(instance, result):
-    event = result.get_run_success_event() if result.success else result.get_run_failure_event()
-    context = dg.build_run_status_sensor_context(sensor_name="refresh_after_landing", dagster_event=event,
-                                                 dagster_instance=instance, dagster_run=result.dagster_run)
-    return refresh_after_landing(context)
+def _chain(instance, result, warehouse):
+    event = result.get_run_success_event()
+    context = dg.build_run_status_sensor_context(sensor_name="refresh_chain", dagster_event=event,
+                                                 dagster_instance=instance, dagster_run=result.dagster_run,
+                                                 resources={"warehouse": warehouse})
+    return refresh_chain(context)
 
 
-def test_refresh_is_requested_once_every_run_of_the_batch_succeeded(instance, warehouse, tmp_path):
+def test_the_chain_requests_the_rest_of_the_plan_as_runs_succeed(instance, warehouse, tmp_path):
     landing = tmp_path / "landing"
     write_area_list(landing, 2019, LIST_ROWS)
-    write_area_list(landing, 2020, LIST_ROWS)
-    batch = uuid.uuid4().hex[:16]
-    first = _ingest_list(instance, warehouse, 2019, batch)
-    # The batch's other run has not finished yet: no refresh.
-    pending = instance.create_run_for_job(dg.GraphDefinition(name="pending").to_job(), tags={BATCH_TAG: batch},
-                                          status=dg.DagsterRunStatus.STARTED)
-    assert isinstance(_after(instance, first), dg.SkipReason)
-    instance.delete_run(pending.run_id)
+    first = evaluate(instance, warehouse)
+    [request] = first.run_requests
+    assert request.job_name == "ingest_area_lists"
+    ran = _run("ingest_area_lists", warehouse, instance, "2019", request.tags)
+    assert ran.success
+    follow = _chain(instance, ran, warehouse)
+    [warehouse_request] = follow if isinstance(follow, list) else [follow]
+    assert warehouse_request.job_name == "refresh_warehouse"
+    assert warehouse_request.run_key == f"{request.tags[REFRESH_TAG]}:refresh_warehouse"
 
-    second = _ingest_list(instance, warehouse, 2020, batch)
-    request = _after(instance, second)
+    # A run the refresh command drives is carried on by the command, not by the sensor.
+    cli = _run("ingest_area_lists", warehouse, instance, "2019", {REFRESH_TAG: "x", DRIVER_TAG: "cli",
+                                                                TRIGGER_TAG: "cli"})
+    assert isinstance(_chain(instance, cli, warehouse), dg.SkipReason)
+
+
+def test_the_monthly_schedule_reconciles_and_requests_the_first_run(instance, warehouse, tmp_path):
+    landing = tmp_path / "landing"
+    write_area_list(landing, 2019, LIST_ROWS)
+    context = dg.build_schedule_context(instance=instance, resources={"warehouse": warehouse},
+                                        scheduled_execution_time=dt.datetime(2026, 12, 1, 4, tzinfo=dt.UTC))
+    request = monthly_full_refresh(context)
     assert isinstance(request, dg.RunRequest)
-    assert request.run_key == f"landing-batch-{batch}" and request.tags[BATCH_TAG] == batch
-
-
-def test_no_refresh_when_an_ingestion_run_of_the_batch_failed(instance, warehouse, tmp_path):
-    landing = tmp_path / "landing"
-    write_area_list(landing, 2019, LIST_ROWS)
-    write_area_list(landing, 2020, [("Åparken", "Odense", 1500, 45.2, 3.1, 62.0, 51.5, 55.0, "kategori x")])
-    batch = uuid.uuid4().hex[:16]
-    good = _ingest_list(instance, warehouse, 2019, batch)
-    bad = _ingest_list(instance, warehouse, 2020, batch)
-    assert good.success and not bad.success
-    skip = _after(instance, good)
-    assert isinstance(skip, dg.SkipReason) and "lister/liste_2020.csv" in skip.skip_message
-
-
-def test_runs_not_started_by_the_sensor_are_left_alone(instance, warehouse, tmp_path):
-    write_area_list(tmp_path / "landing", 2019, LIST_ROWS)
-    result = dg.materialize([raw_area_lists], partition_key="2019", instance=instance,
-                            resources={"warehouse": warehouse})
-    assert isinstance(_after(instance, result), dg.SkipReason)
+    assert request.tags[TRIGGER_TAG] == "schedule" and request.tags[DRIVER_TAG] == "sensor"
+    assert request.tags[PLAN_TAG].split(",")[-1] == "refresh_warehouse"
+    assert request.tags[REFRESH_TAG] == "schedule-20261201T0400"
+    assert instance.get_dynamic_partitions(LISTS) == ["2019"]

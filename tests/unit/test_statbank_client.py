@@ -15,14 +15,15 @@ import dagster as dg
 import duckdb
 import pytest
 
+from dagster_project.core.errors import SourceContractError
 from dagster_project.resources import WarehouseResource
-from dagster_project.sources.common import SourceContractError
-from dagster_project.sources.statbank import assets as statbank_assets
-from dagster_project.sources.statbank.assets import raw_statbank_folk1a
+from dagster_project.sources.raw_assets import RAW_ASSET_BY_KEY
+from dagster_project.sources.statbank import source as statbank_source
 from dagster_project.sources.statbank.client import URL_VARIABLE, StatbankClient, StatbankError, request_body
 from dagster_project.sources.statbank.readers import FOLK1A_VARIABLES, parse_statbank_csv, read_folk1a_snapshot
 from tests.landing_samples import folk1a_csv, write_folk1a_snapshot
 
+raw_statbank_folk1a = RAW_ASSET_BY_KEY["raw_statbank_folk1a"]
 EXPECTED_BODY = {"table": "FOLK1A", "format": "CSV", "valuePresentation": "Code",
                  "variables": [{"code": "OMRÅDE", "values": ["*"]}, {"code": "Tid", "values": ["*"]}]}
 
@@ -190,7 +191,7 @@ def test_the_raw_asset_uses_the_api_when_its_url_is_set(statbank, tmp_path, monk
 def test_the_raw_asset_fails_clearly_when_the_api_does(statbank, tmp_path, monkeypatch):
     statbank.behaviours = [answer(b"maintenance", 502)]
     monkeypatch.setenv(URL_VARIABLE, statbank.url)
-    monkeypatch.setattr(statbank_assets, "StatbankClient", functools.partial(StatbankClient, backoff=0.01))
+    monkeypatch.setattr(statbank_source, "StatbankClient", functools.partial(StatbankClient, backoff=0.01))
     resource = WarehouseResource(landing_dir=str(tmp_path / "landing"), work_dir=str(tmp_path / "work"))
     with dg.instance_for_test() as instance:
         result = dg.materialize([raw_statbank_folk1a], resources={"warehouse": resource}, instance=instance,

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
+from dagster_project.core.cpr import CPR_REGEX
 from dagster_project.publish.privacy_gates import COUNT_NAME, INTEGER_TYPES
 from dagster_project.quality.checks import mart_suites
 from dagster_project.quality.parameters import SHARED_PARAMETERS
-from dagster_project.quality.privacy import CPR_REGEX
 from dagster_project.settings import EXPECTATIONS_DIR
 
 

@@ -33,18 +33,17 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from dagster_project.sources.common import (
-    SourceContractError,
+from dagster_project.core.errors import SourceContractError
+from dagster_project.core.files import relative_name, sha256_file
+from dagster_project.sources.delimited import first_missing_field
+from dagster_project.sources.parsing import (
     check_columns,
     decode_text,
-    first_missing_field,
     parse_danish_amount,
     parse_danish_date,
     parse_int,
-    relative_name,
     require_file,
     require_text,
-    sha256_file,
     utc_now,
     with_provenance,
 )

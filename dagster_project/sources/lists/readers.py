@@ -29,14 +29,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from dagster_project.sources.common import (
-    SourceContractError,
-    parse_danish_integer,
-    parse_decimal_comma,
-    read_delimited_columns,
-    relative_name,
-    text_field,
-)
+from dagster_project.core.errors import SourceContractError
+from dagster_project.core.files import relative_name
+from dagster_project.sources.delimited import read_delimited_columns, text_field
+from dagster_project.sources.parsing import parse_danish_integer, parse_decimal_comma
 
 FIRST_YEAR, LAST_YEAR = 2010, 2025
 LIST_YEARS = tuple(str(y) for y in range(FIRST_YEAR, LAST_YEAR + 1))

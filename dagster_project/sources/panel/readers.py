@@ -21,16 +21,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from dagster_project.core.errors import SourceContractError
+from dagster_project.core.files import relative_name, sha256_file
 from dagster_project.pseudonym import pseudonymise
-from dagster_project.sources.common import (
-    SourceContractError,
-    check_columns,
-    relative_name,
-    require_file,
-    sha256_file,
-    utc_now,
-    with_provenance,
-)
+from dagster_project.sources.parsing import check_columns, require_file, utc_now, with_provenance
 
 FIRST_YEAR, LAST_YEAR = 2008, 2025
 PANEL_YEARS = tuple(str(y) for y in range(FIRST_YEAR, LAST_YEAR + 1))

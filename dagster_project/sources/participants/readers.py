@@ -28,16 +28,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from dagster_project.core.errors import SourceContractError
+from dagster_project.core.files import relative_name
 from dagster_project.pseudonym import pseudonymise
 from dagster_project.reference import FUNDING_ROUNDS
-from dagster_project.sources.common import (
-    SourceContractError,
-    parse_iso_date,
-    parse_iso_timestamp,
-    read_delimited_columns,
-    relative_name,
-    text_field,
-)
+from dagster_project.sources.delimited import read_delimited_columns, text_field
+from dagster_project.sources.parsing import parse_iso_date, parse_iso_timestamp
 
 LANDING_GLOB = "deltagere/*/registreringer_*.csv"
 FILE_PATTERN = "deltagere/{round}/registreringer_{year}.csv"

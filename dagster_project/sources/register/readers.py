@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dagster_project.sources.common import int_field, read_delimited, text_field
+from dagster_project.sources.delimited import int_field, read_delimited, text_field
 
 AREAS_FILE = "register/boligomraader.csv"
 ESTATES_FILE = "register/afdelinger.csv"

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from dagster_project.core.errors import SourceUnavailable
 from dagster_project.sources.statbank.readers import FOLK1A_VARIABLES, TABLE, parse_statbank_csv
 
 URL_VARIABLE = "BOLIGSOCIAL_STATBANK_URL"
@@ -37,12 +38,15 @@ EXCERPT_BYTES = 300
 log = logging.getLogger(__name__)
 
 
-class StatbankError(RuntimeError):
+class StatbankError(SourceUnavailable):
     """The Statbank API did not give a usable answer."""
 
     def __init__(self, message: str, *, url: str, status: int | None = None, excerpt: str | None = None):
         self.url, self.status, self.excerpt = url, status, excerpt
         super().__init__(message)
+
+    def as_metadata(self) -> dict[str, str]:
+        return {"url": self.url, "status": str(self.status or ""), "body_excerpt": self.excerpt or ""}
 
 
 def statbank_url() -> str | None:

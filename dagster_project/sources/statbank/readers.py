@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from dagster_project.sources.common import (
-    SourceContractError,
+from dagster_project.core.errors import SourceContractError
+from dagster_project.core.files import relative_name
+from dagster_project.sources.parsing import (
     check_columns,
     decode_text,
     parse_int,
-    relative_name,
     require_file,
     utc_now,
     with_provenance,

@@ -20,10 +20,10 @@ funded as (
         any_value(post_first_year) as post_first_year,
         any_value(post_last_year) as post_last_year,
         count(*) as n_areas,
-        avg(pre_mean) as pre_mean,
-        avg(post_mean) as post_mean,
-        avg(change) as change,
-        var_samp(change) as change_variance
+        {{ exact_avg('pre_mean') }} as pre_mean,
+        {{ exact_avg('post_mean') }} as post_mean,
+        {{ exact_avg('change') }} as change,
+        {{ exact_var_samp('change') }} as change_variance
     from areas
     where area_group = 'funded'
     group by all
@@ -33,10 +33,10 @@ comparison as (
     select
         funding_round, indicator_code, indicator_source, area_group as comparison_group,
         count(*) as n_areas,
-        avg(pre_mean) as pre_mean,
-        avg(post_mean) as post_mean,
-        avg(change) as change,
-        var_samp(change) as change_variance
+        {{ exact_avg('pre_mean') }} as pre_mean,
+        {{ exact_avg('post_mean') }} as post_mean,
+        {{ exact_avg('change') }} as change,
+        {{ exact_var_samp('change') }} as change_variance
     from areas
     where area_group != 'funded'
     group by all

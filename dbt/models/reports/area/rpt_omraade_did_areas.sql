@@ -25,10 +25,10 @@ select
     any_value(area_groups.post_last_year) as post_last_year,
     count(*) filter (where did_values.year <= area_groups.pre_last_year) as pre_years,
     count(*) filter (where did_values.year >= area_groups.post_first_year) as post_years,
-    avg(did_values.value) filter (where did_values.year <= area_groups.pre_last_year) as pre_mean,
-    avg(did_values.value) filter (where did_values.year >= area_groups.post_first_year) as post_mean,
-    avg(did_values.value) filter (where did_values.year >= area_groups.post_first_year)
-        - avg(did_values.value) filter (where did_values.year <= area_groups.pre_last_year) as change
+    {{ exact_avg("case when did_values.year <= area_groups.pre_last_year then did_values.value end") }} as pre_mean,
+    {{ exact_avg("case when did_values.year >= area_groups.post_first_year then did_values.value end") }} as post_mean,
+    {{ exact_avg("case when did_values.year >= area_groups.post_first_year then did_values.value end") }}
+        - {{ exact_avg("case when did_values.year <= area_groups.pre_last_year then did_values.value end") }} as change
 from area_groups
 inner join did_values
     on did_values.area_id = area_groups.area_id

@@ -55,8 +55,8 @@ means as (
             else 'after'
         end as period,
         count(*) as n_areas,
-        avg(did_values.value) as mean_value,
-        stddev_samp(did_values.value) as sd_value
+        {{ exact_avg('did_values.value') }} as mean_value,
+        {{ exact_stddev_samp('did_values.value') }} as sd_value
     from area_groups
     inner join did_values on did_values.area_id = area_groups.area_id
     group by area_groups.funding_round, did_values.indicator_code, did_values.indicator_source,

@@ -1,0 +1,105 @@
+"""The warehouse as a service: Dagster's storage on a real PostgreSQL server,
+dagster-webserver and dagster-daemon started by `python -m dagster_project serve`, and a
+full refresh of the small embedded default through the daemon's run queue.
+
+The server comes from .ci/run (Debian's postgresql; .ci/postgres.sh exports
+BOLIGSOCIAL_TEST_PG_URL); without it the test is skipped, saying so.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dagster_project.publish.warehouse import current_version, read_log
+from dagster_project.settings import REPO_ROOT
+from tests.conftest import make_environment
+from tests.integration.dagster_ui import free_port
+
+pytestmark = pytest.mark.slow
+PG_URL = os.environ.get("BOLIGSOCIAL_TEST_PG_URL")
+
+
+@pytest.fixture()
+def database():
+    if not PG_URL:
+        pytest.skip("no PostgreSQL server: BOLIGSOCIAL_TEST_PG_URL is unset (.ci/run starts one)")
+    import psycopg2
+
+    name = f"boligsocial_test_{secrets.token_hex(4)}"
+    admin = psycopg2.connect(PG_URL)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f"create database {name}")
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f"drop database if exists {name} with (force)")
+        admin.close()
+
+
+def _wait_for_daemon(env: dict[str, str], timeout: float = 300) -> None:
+    probe = ("import dagster as dg, sys; from dagster_project.automation.launch import daemon_serves_queue; "
+             "i = dg.DagsterInstance.get(); sys.exit(0 if daemon_serves_queue(i) else 1)")
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if subprocess.run([sys.executable, "-c", probe], env=env, cwd=REPO_ROOT, capture_output=True).returncode == 0:
+            return
+        time.sleep(2)
+    pytest.fail("dagster-daemon did not start serving the run queue")
+
+
+def test_a_full_refresh_through_the_daemons_run_queue_on_postgres(database, small_world, tmp_path):
+    env_dirs = make_environment(tmp_path / "service")
+    shutil.copytree(small_world[0], env_dirs.landing_dir)
+    (env_dirs.dagster_home / "dagster.yaml").unlink()  # written by the command, with PostgreSQL storage
+    env = {**os.environ, **env_dirs.variables(), "BOLIGSOCIAL_DAGSTER_PG_URL": database}
+    port = free_port()
+    log = open(tmp_path / "serve.log", "w", encoding="utf-8")  # noqa: SIM115
+    serve = subprocess.Popen([sys.executable, "-m", "dagster_project", "serve", "--port", str(port)], env=env,
+                             cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_for_daemon(env)
+        assert "postgres" in (env_dirs.dagster_home / "dagster.yaml").read_text(encoding="utf-8")
+        refresh = subprocess.run([sys.executable, "-m", "dagster_project", "refresh"], env=env, cwd=REPO_ROOT,
+                                 capture_output=True, text=True, timeout=1800)
+        assert refresh.returncode == 0, refresh.stdout + refresh.stderr
+        assert "submitted to the instance's run queue" in refresh.stdout
+
+        version = current_version(env_dirs.warehouse_dir)
+        assert version and read_log(env_dirs.warehouse_dir)[-1]["version"] == version
+
+        # The runs are in PostgreSQL, each queued before the daemon launched it.
+        import dagster as dg
+
+        os.environ["BOLIGSOCIAL_DAGSTER_PG_URL"] = database
+        try:
+            with dg.DagsterInstance.from_ref(dg.InstanceRef.from_dir(str(env_dirs.dagster_home))) as instance:
+                assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+                runs = instance.get_runs()
+                assert 1 <= len(runs) <= 8
+                assert {r.status for r in runs} == {dg.DagsterRunStatus.SUCCESS}
+                for run in runs:
+                    queued = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.RUN_ENQUEUED)
+                    assert queued, f"{run.job_name} was not queued"
+                    assert run.remote_job_origin.location_name == "boligsocial"
+        finally:
+            os.environ.pop("BOLIGSOCIAL_DAGSTER_PG_URL", None)
+
+        # The UI served by the same command lists them.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=30) as answer:
+            assert answer.status == 200
+    finally:
+        os.killpg(serve.pid, 15)
+        serve.wait(timeout=120)
+        log.close()
+    assert serve.returncode == 0, Path(tmp_path / "serve.log").read_text(encoding="utf-8")[-4000:]
