@@ -30,7 +30,8 @@ import pandas as pd
 
 from dagster_project.lists.rules import Criterion, ListRulesError, describe_years, rules_for
 from dagster_project.reference import indicator_codes
-from dagster_project.sources.common import SourceContractError, relative_name
+from dagster_project.core.errors import SourceContractError
+from dagster_project.core.files import relative_name
 from dagster_project.sources.indicators.readers import parse_indicator_rows
 
 

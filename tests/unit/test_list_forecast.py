@@ -18,7 +18,7 @@ import pytest
 from dagster_project.lists.forecast import forecast
 from dagster_project.lists.rules import ListRulesError, describe_years, rule_years
 from dagster_project.settings import REPO_ROOT
-from dagster_project.sources.common import SourceContractError
+from dagster_project.core.errors import SourceContractError
 
 REAL_LISTS = Path(__file__).resolve().parent.parent / "real" / "lists_2014_2017.csv"
 CODES = ("BEBOERE", "UDEN_ARB_UDD_PCT", "IKKE_VESTLIG_PCT", "DOEMTE_PCT", "GRUNDSKOLE_PCT", "INDKOMST_REGION_PCT")
