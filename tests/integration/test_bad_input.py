@@ -28,7 +28,7 @@ def private_env(refreshed, session_env, tmp_path, monkeypatch):
 
 
 @pytest.fixture()
-def instance(private_env):
+def own_instance(private_env):
     """A Dagster instance of the test's own: its partitions follow its own landing files."""
     with private_instance(private_env) as inst:
         yield inst
@@ -54,7 +54,8 @@ def _tree_text(*roots: Path) -> str:
 
 
 @pytest.mark.parametrize("corruption", CORRUPTIONS, ids=lambda c: c.name)
-def test_bad_input_fails_the_refresh_and_changes_nothing_published(corruption, private_env, defs, instance):
+def test_bad_input_fails_the_refresh_and_changes_nothing_published(corruption, private_env, defs, own_instance):
+    instance = own_instance
     warehouse = private_env.warehouse_dir
     before = published_fingerprint(warehouse)
     expected = corruption.apply(private_env.landing_dir)

@@ -10,8 +10,11 @@ import dagster as dg
 import duckdb
 import pytest
 
+from dagster_project.core.raw_store import RawStore
 from dagster_project.quality.checks import mart_suites, run_mart_suite
 from dagster_project.quality.data_docs import index_page
+from dagster_project.settings import get_settings
+from dagster_project.sources.registry import SOURCES
 
 pytestmark = pytest.mark.slow
 
@@ -25,9 +28,13 @@ def _evaluations(instance, refreshed):
 def test_every_gx_check_attaches_counts_and_its_data_docs_page(refreshed, instance, session_env):
     gx_checks = [e for e in _evaluations(instance, refreshed) if "suite_file" in e.metadata]
     names = {e.asset_check_key.to_user_string() for e in gx_checks}
-    # every raw partition, the unpartitioned raw sources (two registers, Statbank) and every mart suite
-    raw_partitions = sum(1 for run in refreshed.runs if " [" in run.label)
-    assert len(gx_checks) == raw_partitions + 3 + len(mart_suites())
+    # every raw partition in the raw layer, each once, and every mart suite
+    raw = RawStore(get_settings().raw_dir)
+    stored = {(s.asset, p) for s in SOURCES for p in raw.partitions(s.asset)}
+    raw_checks = [(e.asset_key.to_user_string(), e.partition) for e in gx_checks
+                  if e.asset_key.to_user_string().startswith("raw_")]
+    assert len(raw_checks) == len(set(raw_checks)) and set(raw_checks) == stored
+    assert len(gx_checks) == len(stored) + len(mart_suites())
     assert {"dim_helhedsplan:gx_dim_helhedsplan", "dim_boligomraade:gx_dim_boligomraade",
             "raw_register_estates:expectation_suite"} <= names
     for evaluation in gx_checks:

@@ -76,7 +76,7 @@ def test_a_file_that_breaks_a_dbt_test_is_named_and_deleting_it_recovers(private
         key = f"{path.parent.name}_{path.stem.split('_')[1]}"
         assert f"raw_participant_registrations [{key}]: its landing file is gone; removed from the raw layer" \
             in lines_seen
-        assert key not in RawStore(env.raw_dir).partitions("raw_participant_registrations")
+        assert key not in RawStore(get_settings().raw_dir).partitions("raw_participant_registrations")
         assert key not in instance.get_dynamic_partitions("participant_registrations_files")
         assert report.unchanged_version is None
         assert current_version(env.warehouse_dir) != before["link current"].split("/")[-1]

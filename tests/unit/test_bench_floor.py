@@ -1,4 +1,4 @@
-"""The benchmark's floor evaluates the suites as SQL aggregates (bench/refresh.py): each
+"""The benchmark's floor evaluates the suites as SQL aggregates (bench/floor.py): each
 expectation type the suites use must give the verdict Great Expectations gives, on data
 that passes and on data that breaks it, or the floor would time different work."""
 
@@ -12,7 +12,7 @@ import great_expectations as gx
 import pandas as pd
 import pytest
 
-from bench.refresh import run_suite_sql
+from bench.floor import run_suite_sql
 from dagster_project.core.cpr import CPR_REGEX
 from dagster_project.quality.gx_runner import _batch_definition
 from dagster_project.settings import EXPECTATIONS_DIR

@@ -12,8 +12,8 @@ with sums as (
         is_treated,
         {% for outcome in participant_outcomes() -%}
         count({{ outcome.column }}) as n_{{ outcome.code }},
-        sum({{ outcome.column }}) as sum_{{ outcome.code }},
-        sum({{ outcome.column }} * {{ outcome.column }}) as sumsq_{{ outcome.code }}{{ "," if not loop.last }}
+        {{ exact_sum(outcome.column) }} as sum_{{ outcome.code }},
+        {{ exact_sum(outcome.column ~ ' * ' ~ outcome.column, 10) }} as sumsq_{{ outcome.code }}{{ "," if not loop.last }}
         {% endfor %}
     from {{ ref('int_participant__outcomes') }}
     group by activity_code, horizon, stratum_key, gender, is_treated

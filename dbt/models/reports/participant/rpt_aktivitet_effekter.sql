@@ -26,26 +26,25 @@ sums as (
         subgroups.subgroup,
         -- matched treated and controls (unweighted counts and sums)
         coalesce(sum(strata.n_treated) filter (where strata.is_matched), 0) as n_t,
-        sum(strata.sum_y_treated) filter (where strata.is_matched) as y_t,
-        sum(strata.sumsq_y_treated) filter (where strata.is_matched) as yy_t,
+        {{ exact_sum('strata.sum_y_treated', where='strata.is_matched') }} as y_t,
+        {{ exact_sum('strata.sumsq_y_treated', where='strata.is_matched') }} as yy_t,
         coalesce(sum(strata.n_controls) filter (where strata.is_matched), 0) as n_c,
-        sum(strata.sum_y_controls) filter (where strata.is_matched) as y_c,
+        {{ exact_sum('strata.sum_y_controls', where='strata.is_matched') }} as y_c,
         -- matched controls, CEM-weighted
-        sum(strata.control_weight * strata.n_controls) filter (where strata.is_matched) as w_c,
-        sum(strata.control_weight * strata.sum_y_controls) filter (where strata.is_matched) as wy_c,
-        sum(strata.control_weight * strata.sumsq_y_controls) filter (where strata.is_matched) as wyy_c,
-        sum(strata.control_weight * strata.control_weight * strata.n_controls)
-            filter (where strata.is_matched) as ww_c,
+        {{ exact_sum('strata.control_weight * strata.n_controls', where='strata.is_matched') }} as w_c,
+        {{ exact_sum('strata.control_weight * strata.sum_y_controls', where='strata.is_matched') }} as wy_c,
+        {{ exact_sum('strata.control_weight * strata.sumsq_y_controls', where='strata.is_matched') }} as wyy_c,
+        {{ exact_sum('strata.control_weight * strata.control_weight * strata.n_controls', where='strata.is_matched') }} as ww_c,
         count(*) filter (where strata.is_matched) as matched_strata,
         sum(strata.n_treated) filter (where not strata.is_matched and strata.n_treated > 0) as n_t_unmatched,
         count(*) filter (where not strata.is_matched and strata.n_treated > 0) as unmatched_strata,
         -- naive: every treated person against every eligible non-participant, unweighted
         sum(strata.n_treated) as n_t_all,
-        sum(strata.sum_y_treated) as y_t_all,
-        sum(strata.sumsq_y_treated) as yy_t_all,
+        {{ exact_sum('strata.sum_y_treated') }} as y_t_all,
+        {{ exact_sum('strata.sumsq_y_treated') }} as yy_t_all,
         sum(strata.n_controls) as n_c_all,
-        sum(strata.sum_y_controls) as y_c_all,
-        sum(strata.sumsq_y_controls) as yy_c_all
+        {{ exact_sum('strata.sum_y_controls') }} as y_c_all,
+        {{ exact_sum('strata.sumsq_y_controls') }} as yy_c_all
     from strata
     inner join subgroups on subgroups.gender is null or subgroups.gender = strata.gender
     group by strata.activity_code, strata.outcome, strata.horizon, subgroups.subgroup
