@@ -12,6 +12,9 @@
     dictionary [--check]                          write docs/data_dictionary.md from the dbt docs (or check it)
     versions                                      published versions, the current one marked
     rollback [--to VERSION]                       make an earlier published version current
+    list-rules --year Y --indicators FILE [--format csv]
+                                                  classify every area of an S4 indicator file by the
+                                                  rules of the list of 1 December Y (a list forecast)
 """
 
 from __future__ import annotations
@@ -374,6 +377,12 @@ def main(argv: list[str] | None = None) -> int:
     rollback_parser = commands.add_parser("rollback", help="make an earlier published version current")
     rollback_parser.add_argument("--to", help="version to make current (default: the one before the current)")
     rollback_parser.set_defaults(func=cmd_rollback)
+    # The list forecast (dagster_project/lists/forecast.py, docs/list_rules.md).
+    list_rules = commands.add_parser("list-rules", help="classify an indicator file by the rules of a year's list")
+    list_rules.add_argument("--year", type=int, required=True, help="the list of 1 December of this year")
+    list_rules.add_argument("--indicators", required=True, help="a file in the S4 format (OMRAADE;INDIKATOR;TID;INDHOLD)")
+    list_rules.add_argument("--format", choices=("text", "csv"), default="text", help="output (default %(default)s)")
+    list_rules.set_defaults(func=lambda a: __import__("dagster_project.lists.forecast", fromlist=["command"]).command(a))
     args = parser.parse_args(argv)
     from dagster_project.settings import SettingsError
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 
 from dagster_project.settings import REFERENCE_SEEDS_DIR
@@ -133,6 +134,48 @@ def list_categories(year: int) -> tuple[str, ...]:
 def all_list_categories() -> tuple[str, ...]:
     """Every category any government list may use (ref_list_categories)."""
     return tuple(sorted({r["category"] for r in _rows("ref_list_categories")}))
+
+
+@dataclass(frozen=True)
+class ListCategory:
+    category: str
+    first_year: int
+    last_year: int
+    specificity: int  # a listed area carries the qualifying category of the highest specificity
+    ghetto_list: bool  # counts as "on the ghetto or parallelsamfund list" for the history criterion
+
+
+@cache
+def list_category_specs() -> tuple[ListCategory, ...]:
+    """Every category of the government lists (ref_list_categories), in the seed's order."""
+    return tuple(ListCategory(r["category"], int(r["first_year"]), int(r["last_year"]), int(r["specificity"]),
+                              r["ghetto_list"] == "true")
+                 for r in _rows("ref_list_categories"))
+
+
+@dataclass(frozen=True)
+class ListRule:
+    """One criterion of one category of the government lists in a range of list years
+    (ref_list_rules; docs/list_rules.md)."""
+
+    first_year: int
+    last_year: int
+    category: str
+    criterion: str
+    indicator_code: str  # an S4 code, or LISTED_PREVIOUS_YEARS for the history criterion
+    comparison: str  # '>', '>=', '<' or '<='
+    threshold: Decimal
+    role: str  # 'required': must hold; 'counted': one of the criteria of which criteria_required must hold
+    criteria_required: int
+
+
+@cache
+def list_rules() -> tuple[ListRule, ...]:
+    """Every rule of every government list, in the seed's order."""
+    return tuple(ListRule(int(r["first_year"]), int(r["last_year"]), r["category"], r["criterion"],
+                          r["indicator_code"], r["comparison"], Decimal(r["threshold"]), r["role"],
+                          int(r["criteria_required"]))
+                 for r in _rows("ref_list_rules"))
 
 
 def activity_codes() -> tuple[str, ...]:

@@ -24,11 +24,13 @@ ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 
 # Lowest first. The generator writes landing files for the embedded default: a producer
 # beside the pipeline that follows the source contracts (file names, columns) and reads
-# reference data; no pipeline module imports it.
+# reference data; no pipeline module imports it. The list rules (lists/rules.py, the seed
+# ref_list_rules applied) are reference data too: the generator's lists and the list
+# forecast (reports layer) both use them.
 LAYERS: list[tuple[str, list[str]]] = [
     ("core", ["dagster_project.core", "dagster_project.core.*", "dagster_project.settings", "dagster_project.versioning"]),
     ("reference", ["dagster_project.reference", "dagster_project.pseudonym", "dagster_project.catalog",
-                   "dagster_project.resources"]),
+                   "dagster_project.resources", "dagster_project.lists.rules"]),
     ("quality", ["dagster_project.quality", "dagster_project.quality.*"]),
     ("sources", ["dagster_project.sources", "dagster_project.sources.*"]),
     ("generator", ["dagster_project.generator", "dagster_project.generator.*"]),

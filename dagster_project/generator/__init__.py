@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from dagster_project.generator.area_model import YEARS, AreaModel, build_area_model
+from dagster_project.generator.area_model import LIST_YEARS, YEARS, AreaModel, build_area_model
 from dagster_project.generator.effects import EffectParameters
-from dagster_project.generator.indicators import aggregate_year, compute_indicators, write_indicators
-from dagster_project.generator.lists import classify, list_sizes, write_lists
+from dagster_project.generator.indicators import IndicatorModel, aggregate_year, write_indicators
+from dagster_project.generator.lists import Lists, list_sizes, write_lists
 from dagster_project.generator.participants import write_registrations
 from dagster_project.generator.population import PANEL_FILE, PanelResult, Simulation
 from dagster_project.generator.statbank import write_folk1a
+from dagster_project.generator.transitions import AreaTransitions
 from dagster_project.generator.truth import potential_outcomes_table, realized_effects, write_truth
 from dagster_project.generator.world import World, build_world
 from dagster_project.generator.writers import (
@@ -68,9 +69,18 @@ def generate(landing_dir: Path, truth_dir: Path, *, scale: float = DEFAULT_SCALE
         pq.write_table(table, path)
         say(f"wrote {path.relative_to(landing_dir)} ({table.num_rows:,} rows)")
 
-    panel = Simulation(model, params, seed).run(write_year, aggregate_year(len(model.area_ids)))
-    indicators = compute_indicators(model, panel.aggregates, seed)
-    categories = classify(indicators)
+    # Each year's indicators and list are made as the panel reaches the year, so that the
+    # measures a list sets off (transitions.py) shape the years after it.
+    indicator_model, lists, transitions = IndicatorModel(model, seed), Lists(), AreaTransitions(model, seed)
+    indicators: dict[int, dict[str, np.ndarray]] = {}
+
+    def after_year(year: int, aggregates: dict[str, np.ndarray]) -> None:
+        indicators[year] = indicator_model.year(year, aggregates)
+        if year in LIST_YEARS:
+            transitions.after_list(year, lists.year(year, indicators[year]))
+
+    panel = Simulation(model, params, seed).run(write_year, aggregate_year(len(model.area_ids)), after_year)
+    categories = lists.categories
     plan_ids = [p.plan_id for p in model.plans]
     written += write_indicators(landing_dir, model, indicators)
     written += write_lists(landing_dir, model, indicators, categories)
@@ -82,6 +92,7 @@ def generate(landing_dir: Path, truth_dir: Path, *, scale: float = DEFAULT_SCALE
     write_truth(truth_dir, outcomes, params)
     manifest = build_manifest(world)
     manifest.update(outcome_manifest(landing_dir, model, panel, indicators, categories, outcomes, params))
+    manifest["area_transitions"] = transitions.manifest()
     truth_dir.mkdir(parents=True, exist_ok=True)
     (truth_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     say(f"generated in {time.perf_counter() - started:.1f} s")

@@ -4,7 +4,9 @@ plans cover it in which year.
 
 The world (world.py) gives every area a disadvantage score d ~ N(0, 1) that also drove
 which areas were funded. Here it drifts a little from year to year, so that areas enter
-and leave the government lists as real ones do.
+and leave the government lists as real ones do. The per-year arrays (disadvantage,
+capacity, in-movers' origin and family trait) start as the world gives them; the area
+transitions (transitions.py) change their future years once a list has named an area.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ class AreaModel:
     residents: np.ndarray          # target residents per area (from the dwellings)
     disadvantage: np.ndarray       # (areas, years): d + drift
     nonwestern_share: np.ndarray   # expected share of non-Western residents
+    capacity: np.ndarray           # (areas, years): residents the area's dwellings hold that year
+    inmover_nonwestern: np.ndarray  # (areas, years): share of non-Western persons among in-movers
+    inmover_trait: np.ndarray      # (areas, years): shift of in-movers' family trait (ses)
     offsets: np.ndarray            # (areas, 4): area-specific deviations of the other indicators
     uses_alias: np.ndarray         # the ministry's lists spell this area's name differently
     first_round: list[str]         # round of first funding, or "never"
@@ -50,7 +55,8 @@ class AreaModel:
     coverage: dict[int, list[list[int]]]  # year -> per area, indices into plans active that year
 
     def year_index(self, year: int) -> int:
-        return year - FIRST_YEAR
+        """Column of ``year`` in the per-year arrays (burn-in years use the first)."""
+        return min(max(year, FIRST_YEAR), LAST_YEAR) - FIRST_YEAR
 
     def group_code(self) -> np.ndarray:
         """Index of each area's first funding round in (2011-14, 2015-18, 2019-26, never)."""
@@ -59,6 +65,17 @@ class AreaModel:
 
 
 ALIAS_SHARE = 0.2
+# The economy as the areas felt it: a term common to every area's disadvantage, worse from
+# the financial crisis to 2013, better in the upswing after it (linear between the years).
+CYCLE = {2008: -0.25, 2010: -0.25, 2011: -0.2, 2012: 0.1, 2013: 0.2, 2014: 0.1, 2015: 0.0, 2016: -0.05,
+         2017: -0.1, 2018: -0.05, 2019: -0.05, 2020: -0.15, 2022: -0.2, 2023: -0.2, 2024: -0.28, 2025: -0.3}
+# Immigration raised the non-Western share of in-movers, by this much by this year.
+INMOVER_NONWESTERN_RISE = (0.05, 2016)
+
+
+def cycle() -> np.ndarray:
+    """The common term of the disadvantage, per year of YEARS."""
+    return np.interp(YEARS, sorted(CYCLE), [CYCLE[y] for y in sorted(CYCLE)])
 
 
 def build_area_model(world: World, seed: int) -> AreaModel:
@@ -84,6 +101,8 @@ def build_area_model(world: World, seed: int) -> AreaModel:
             for area in plan.areas:
                 first_round.setdefault(area.area_id, funding_round)
     index = {a.area_id: i for i, a in enumerate(world.areas)}
+    residents = np.array([a.residents for a in world.areas])
+    rise, rise_until = INMOVER_NONWESTERN_RISE
     coverage: dict[int, list[list[int]]] = {}
     for year in YEARS:
         per_area: list[list[int]] = [[] for _ in range(n)]
@@ -97,9 +116,13 @@ def build_area_model(world: World, seed: int) -> AreaModel:
         area_ids=[a.area_id for a in world.areas],
         municipality=np.array([a.municipality_code for a in world.areas]),
         region=np.array([regions[a.municipality_code] for a in world.areas]),
-        residents=np.array([a.residents for a in world.areas]),
-        disadvantage=d[:, None] + drift,
+        residents=residents,
+        disadvantage=d[:, None] + drift + cycle()[None, :],
         nonwestern_share=nonwestern,
+        capacity=np.repeat(residents[:, None], len(YEARS), axis=1),
+        inmover_nonwestern=nonwestern[:, None] + rise * np.clip(
+            (np.array(YEARS) - FIRST_YEAR) / (rise_until - FIRST_YEAR), 0.0, 1.0)[None, :],
+        inmover_trait=np.zeros((n, len(YEARS))),
         offsets=offsets,
         uses_alias=uses_alias,
         first_round=[first_round.get(a.area_id, NEVER) for a in world.areas],

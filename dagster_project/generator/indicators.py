@@ -19,10 +19,11 @@ in the indicator's year, ages ``aar - foedselsaar``, each value ``k / n`` (times
 | AFGANGSEKSAMEN_PCT | age 16 | afgangseksamen true |
 | FRITIDSJOB_13_17_PCT | ages 13-17 | fritidsjob true |
 
-The others come from the area's disadvantage, an area-specific offset, noise and a trend,
-and are suppressed when the panel has fewer than 20 persons in their population:
-DOEMTE_PCT and DOEMTE_RATIO (ages 18+), GRUNDSKOLE_PCT (30-59), INDKOMST_REGION_PCT
-(15-64), VALGDELTAGELSE_PCT (18+; only in municipal election years, `..` in the others).
+The others come from the area's disadvantage, its residents' non-Western share,
+an area-specific offset, persistent noise and a trend (docs/generator.md), and are
+suppressed when the panel has fewer than 20 persons in their population: DOEMTE_PCT and
+DOEMTE_RATIO (ages 18+), GRUNDSKOLE_PCT (30-59), INDKOMST_REGION_PCT (15-64),
+VALGDELTAGELSE_PCT (18+; only in municipal election years, `..` in the others).
 """
 
 from __future__ import annotations
@@ -66,8 +67,13 @@ FROM_PANEL = {
     "AFGANGSEKSAMEN_PCT": ("k_afgangseksamen_16", "n_16", 100),
     "FRITIDSJOB_13_17_PCT": ("k_fritidsjob_13_17", "n_13_17", 100),
 }
-# National share of adults convicted (%), the reference of DOEMTE_RATIO.
-NATIONAL_CONVICTED_PCT = {year: round(0.65 - 0.012 * (year - 2008), 4) for year in YEARS}
+# National share of adults convicted (%), the reference of DOEMTE_RATIO: falling, as
+# convictions did, so that the fixed threshold of DOEMTE_PCT (2.7 %, lists 2010-2017) is
+# met by fewer areas each year while the ratio has no trend.
+NATIONAL_CONVICTED_PCT = {year: round(0.59 - 0.0145 * (year - 2008), 4) for year in YEARS}
+# The yearly noise of the modelled indicators is AR(1) per area with this correlation (the
+# providers' values move little from one year to the next), N(0, 1) in every year.
+NOISE_PERSISTENCE = 0.8
 
 
 def aggregate_year(n_areas: int):
@@ -116,25 +122,41 @@ def _round_units(x: np.ndarray, decimals: int) -> np.ndarray:
     return np.floor(x * 10**decimals + 0.5).astype(np.int64)
 
 
-def compute_indicators(model: AreaModel, aggregates: dict[int, dict[str, np.ndarray]],
-                       seed: int) -> dict[int, dict[str, np.ndarray]]:
-    """year -> indicator -> integer value per area (in published units), SUPPRESSED for `..`."""
-    rng = stream(seed, "indicators")
-    n = len(model.area_ids)
-    out: dict[int, dict[str, np.ndarray]] = {}
-    for year in YEARS:
-        agg = aggregates[year]
+class IndicatorModel:
+    """The indicators of one year after another (in year order: the noise of each year is
+    drawn from one stream in turn), from the panel's aggregates and the area's
+    disadvantage in that year as it stands when the year is computed."""
+
+    def __init__(self, model: AreaModel, seed: int):
+        self.model = model
+        self.rng = stream(seed, "indicators")
+        self.next_year = YEARS[0]
+        self.noise: np.ndarray | None = None  # (3, areas): crime, basic schooling, income
+
+    def year(self, year: int, agg: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """indicator -> integer value per area (in published units), SUPPRESSED for `..`."""
+        if year != self.next_year:
+            raise ValueError(f"indicators are computed year by year: expected {self.next_year}, got {year}")
+        self.next_year += 1
+        rng, model = self.rng, self.model
+        n = len(model.area_ids)
         d = model.disadvantage[:, year - YEARS[0]]
         o = model.offsets
         t = year - 2008
         values = {"BEBOERE": agg["beboere"]}
         for name, (k, denominator, per) in FROM_PANEL.items():
             values[name] = rounded_ratio(agg[k], agg[denominator], per, INDICATORS[name])
-        # Convictions fall with the national average, so the ratio to it has no trend.
-        convicted = np.clip((1.1 + 0.9 * d + 0.45 * o[:, 2] + rng.normal(0, 0.36, n))
-                            * NATIONAL_CONVICTED_PCT[year] / NATIONAL_CONVICTED_PCT[YEARS[0]], 0.05, 8.0)
-        basic = np.clip(41.0 + 8.0 * d + 7.0 * o[:, 0] + rng.normal(0, 3.0, n) - 0.25 * t, 8.0, 90.0)
-        income = np.clip(76.0 - 12.0 * d - 10.0 * o[:, 1] + rng.normal(0, 4.5, n) - 0.5 * t, 25.0, 120.0)
+        z = np.stack([rng.normal(size=n), rng.normal(size=n), rng.normal(size=n)])
+        rho = NOISE_PERSISTENCE
+        self.noise = z if self.noise is None else rho * self.noise + np.sqrt(1 - rho**2) * z
+        e = self.noise
+        # The composition of the year's residents: non-Western share (%) above the average area's.
+        nonwestern = 100.0 * agg["k_ikke_vestlig"] / np.maximum(agg["beboere"], 1) - 41.0
+        # The ratio to the national share convicted has no trend; the share falls with the national one.
+        ratio = 1.85 + 1.5 * d + 0.75 * o[:, 2] + 0.6 * e[0]
+        convicted = np.clip(ratio * NATIONAL_CONVICTED_PCT[year], 0.05, 8.0)
+        basic = np.clip(41.0 + 8.0 * d + 0.1 * nonwestern + 7.0 * o[:, 0] + 3.0 * e[1] - 0.5 * t, 8.0, 90.0)
+        income = np.clip(76.0 - 12.0 * d - 0.15 * nonwestern - 10.0 * o[:, 1] + 4.5 * e[2] - 0.1 * t, 25.0, 120.0)
         turnout = np.clip(56.0 - 7.0 * d + 4.0 * o[:, 3] + rng.normal(0, 2.0, n), 20.0, 85.0)
         adults = agg["n_18_plus"] < MIN_PERSONS
         values["DOEMTE_PCT"] = np.where(adults, SUPPRESSED, _round_units(convicted, 1))
@@ -144,8 +166,20 @@ def compute_indicators(model: AreaModel, aggregates: dict[int, dict[str, np.ndar
         values["INDKOMST_REGION_PCT"] = np.where(agg["n_15_64"] < MIN_PERSONS, SUPPRESSED, _round_units(income, 1))
         values["VALGDELTAGELSE_PCT"] = (np.where(adults, SUPPRESSED, _round_units(turnout, 1))
                                         if year in ELECTION_YEARS else np.full(n, SUPPRESSED))
-        out[year] = {name: np.asarray(values[name], dtype=np.int64) for name in INDICATORS}
-    return out
+        return {name: np.asarray(values[name], dtype=np.int64) for name in INDICATORS}
+
+
+def compute_indicators(model: AreaModel, aggregates: dict[int, dict[str, np.ndarray]],
+                       seed: int) -> dict[int, dict[str, np.ndarray]]:
+    """year -> indicator -> integer value per area (in published units), SUPPRESSED for `..`."""
+    indicators = IndicatorModel(model, seed)
+    return {year: indicators.year(year, aggregates[year]) for year in YEARS}
+
+
+def published(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """One year's indicators as floats in the units S4 publishes them in, NaN for `..`
+    (what the list rules compare)."""
+    return {name: np.where(v == SUPPRESSED, np.nan, v / 10 ** INDICATORS[name]) for name, v in values.items()}
 
 
 def format_value(value: int, decimals: int) -> str:

@@ -1,8 +1,9 @@
 """The government area lists of 1 December (S3), derived from the S4 indicators of the
-same year by the rules in force that year (docs/list_rules.md), exactly.
+same year by the rules in force that year: the seed ref_list_rules, applied by
+dagster_project/lists/rules.py (docs/list_rules.md).
 
-Indicators are integers in published units (tenths, hundredths for DOEMTE_RATIO), so each
-threshold is an exact integer comparison; a suppressed indicator meets no criterion.
+Indicators are compared as published (rounded to their decimals); a suppressed
+indicator meets no criterion. The history criterion reads the lists written before.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from dagster_project.generator.area_model import LIST_YEARS, AreaModel
-from dagster_project.generator.indicators import SUPPRESSED, format_value
+from dagster_project.generator.indicators import format_value, published
 from dagster_project.generator.names import variant
+from dagster_project.lists.rules import ListHistory, rules_for
 from dagster_project.reference import municipalities
 
 LIST_FILE = "lister/liste_{year}.csv"
@@ -31,59 +33,36 @@ UDSAT = "udsat boligområde"
 PARALLEL = "parallelsamfund"
 OMDANNELSE = "omdannelsesområde"
 FOREBYGGELSE = "forebyggelsesområde"
-# Categories that count as "on the ghetto or parallelsamfund list" for the four-year rule.
+# Every udsat category from 2018, and those of the ghetto / parallelsamfund list among them.
+UDSAT_CATEGORIES = (UDSAT, GHETTO, HARD_GHETTO, PARALLEL, OMDANNELSE)
 GHETTO_LIKE = (GHETTO, HARD_GHETTO, PARALLEL, OMDANNELSE)
-MIN_RESIDENTS = 1000
 
 
-def _gt(values: np.ndarray, threshold: int) -> np.ndarray:
-    return (values != SUPPRESSED) & (values > threshold)
+class Lists:
+    """The lists of one year after another, each from its year's indicators (integers in
+    published units, as indicators.py keeps them) and the lists before it."""
 
+    def __init__(self) -> None:
+        self.history = ListHistory()
+        self.categories: dict[int, list[str | None]] = {}
 
-def _ge(values: np.ndarray, threshold: int) -> np.ndarray:
-    return (values != SUPPRESSED) & (values >= threshold)
-
-
-def _lt(values: np.ndarray, threshold: int) -> np.ndarray:
-    return (values != SUPPRESSED) & (values < threshold)
+    def year(self, year: int, indicators: dict[str, np.ndarray]) -> list[str | None]:
+        rules = rules_for(year)
+        values = published(indicators)
+        n = len(values["BEBOERE"])
+        before = self.history.listed_before(year, rules.history.history_years, n) if rules.history else None
+        category = rules.classify(values, before)
+        self.history.record(year, category)
+        self.categories[year] = category
+        return category
 
 
 def classify(indicators: dict[int, dict[str, np.ndarray]]) -> dict[int, list[str | None]]:
     """year -> category per area (None if not listed), for 2010-2025."""
-    categories: dict[int, list[str | None]] = {}
+    lists = Lists()
     for year in LIST_YEARS:
-        v = indicators[year]
-        big = v["BEBOERE"] >= MIN_RESIDENTS
-        work, nonwestern = v["UDEN_ARB_UDD_PCT"], v["IKKE_VESTLIG_PCT"]
-        basic, income, ratio = v["GRUNDSKOLE_PCT"], v["INDKOMST_REGION_PCT"], v["DOEMTE_RATIO"]
-        n = len(big)
-        category: list[str | None] = [None] * n
-        if year <= 2017:
-            met = (_gt(work, 400).astype(int) + _gt(nonwestern, 500) + _gt(v["DOEMTE_PCT"], 27)
-                   + _gt(basic, 500) + _lt(income, 550))
-            for a in np.flatnonzero(big & (met >= 3)):
-                category[a] = GHETTO
-        else:
-            met = _gt(work, 400).astype(int) + _ge(ratio, 300) + _gt(basic, 600) + _lt(income, 550)
-            udsat = big & (met >= 2)
-            ghetto = udsat & _gt(nonwestern, 500)
-            always = np.ones(n, dtype=bool)
-            for back in range(1, 5):
-                always &= np.array([c in GHETTO_LIKE for c in categories[year - back]])
-            for a in np.flatnonzero(udsat):
-                if not ghetto[a]:
-                    category[a] = UDSAT
-                elif year <= 2020:
-                    category[a] = HARD_GHETTO if always[a] else GHETTO
-                else:
-                    category[a] = OMDANNELSE if always[a] else PARALLEL
-            if year >= 2021:
-                met = _gt(work, 300).astype(int) + _ge(ratio, 200) + _gt(basic, 600) + _lt(income, 650)
-                prevention = ~udsat & big & _gt(nonwestern, 300) & (met >= 2)
-                for a in np.flatnonzero(prevention):
-                    category[a] = FOREBYGGELSE
-        categories[year] = category
-    return categories
+        lists.year(year, indicators[year])
+    return lists.categories
 
 
 def list_name(model: AreaModel, a: int) -> str:

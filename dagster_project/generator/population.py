@@ -187,8 +187,8 @@ class Simulation:
             "done": np.zeros(n, dtype=np.int8),  # bit per activity taken part in
         }
 
-    def _origins(self, rng: np.random.Generator, area: np.ndarray, age: np.ndarray) -> np.ndarray:
-        share = self.model.nonwestern_share[area]
+    def _origins(self, rng: np.random.Generator, area: np.ndarray, age: np.ndarray,
+                 share: np.ndarray) -> np.ndarray:
         u = rng.random(len(area))
         nonwestern = u < share
         western = (~nonwestern) & (u < share + 0.06)
@@ -200,13 +200,38 @@ class Simulation:
 
     def _movers_in(self, rng: np.random.Generator, year: int, area: np.ndarray,
                    weights: np.ndarray) -> dict[str, np.ndarray]:
+        """In-movers of ``year``: origin and family trait as the area lets its dwellings that
+        year (area_model's in-mover arrays, which the area transitions change)."""
+        column = self.model.year_index(year)
         age = rng.choice(len(weights), size=len(area), p=weights / weights.sum())
         female = rng.random(len(area)) < 0.5
-        return self._new_people(rng, year - age, female, self._origins(rng, area, age), area)
+        movers = self._new_people(rng, year - age, female,
+                                  self._origins(rng, area, age, self.model.inmover_nonwestern[area, column]), area)
+        movers["ses"] += self.model.inmover_trait[area, column].astype(np.float32)
+        return movers
 
     def _initial(self, rng: np.random.Generator, year: int) -> People:
         area = np.repeat(np.arange(self.n_areas), self.model.residents)
         return People(self._movers_in(rng, year, area, INITIAL_AGE_WEIGHTS))
+
+    def _rehouse(self, people: People, year: int) -> None:
+        """Where dwellings have been demolished or sold (area_model.capacity below the
+        area's size) and more residents live there than the rest hold, residents chosen at
+        random move out. (Elsewhere births may take an area a little over its size.)"""
+        capacity = self.model.capacity[:, self.model.year_index(year)]
+        resident = np.flatnonzero(people.area >= 0)
+        surplus = np.maximum(0, np.bincount(people.area[resident], minlength=self.n_areas) - capacity)
+        surplus[capacity >= self.model.residents] = 0
+        if not surplus.any():
+            return
+        rng = stream(self.seed, f"rehousing-{year}")
+        candidates = resident[surplus[people.area[resident]] > 0]
+        order = candidates[np.lexsort((rng.random(len(candidates)), people.area[candidates]))]
+        area = people.area[order]
+        first = np.searchsorted(area, area)  # position of each area's first candidate
+        leaves = order[np.arange(len(order)) - first < surplus[area]]
+        people.area[leaves] = -1
+        people.out_years[leaves] = 1
 
     def _transition(self, rng: np.random.Generator, people: People, year: int) -> None:
         age = year - people.birth_year.astype(np.int64)
@@ -233,9 +258,10 @@ class Simulation:
         babies = self._new_people(rng, np.full(births.sum(), year - 1), rng.random(births.sum()) < 0.487,
                                   child_origin, people.area[births])
         people.extend(babies)
-        # In-movers fill each area back to its size.
+        self._rehouse(people, year)
+        # In-movers fill each area back to what its dwellings hold.
         counts = np.bincount(people.area[people.area >= 0], minlength=self.n_areas)
-        deficit = np.maximum(0, self.model.residents - counts)
+        deficit = np.maximum(0, self.model.capacity[:, self.model.year_index(year)] - counts)
         area = np.repeat(np.arange(self.n_areas), deficit)
         people.extend(self._movers_in(rng, year, area, IN_MOVER_AGE_WEIGHTS))
 
@@ -464,9 +490,12 @@ class Simulation:
     # -- the loop --------------------------------------------------------------------------------
 
     def run(self, write_year: Callable[[int, pa.Table], None],
-            aggregate_year: Callable[..., dict[str, np.ndarray]]) -> PanelResult:
+            aggregate_year: Callable[..., dict[str, np.ndarray]],
+            after_year: Callable[[int, dict[str, np.ndarray]], None] | None = None) -> PanelResult:
         """Simulate 2002-2025, write 2008-2025 through ``write_year(year, table)`` and keep
-        ``aggregate_year(year, area, shown, age, origin)`` per year for the indicators."""
+        ``aggregate_year(year, area, shown, age, origin)`` per year for the indicators.
+        ``after_year(year, aggregates)`` runs at the end of each panel year: the year's
+        indicators and list, and what the list changes in the areas' later years."""
         people: People | None = None
         for year in range(FIRST_YEAR - BURN_IN_YEARS, LAST_YEAR + 1):
             rng = stream(self.seed, f"panel-{year}")
@@ -482,6 +511,8 @@ class Simulation:
             shown = self._apply_effects(people, year, y0)
             write_year(year, self._table(people, year, shown, y0["foraelder_beskaeftiget"]))
             self.result.aggregates[year] = aggregate_year(year, people.area, shown, y0["age"], people.origin)
+            if after_year is not None:
+                after_year(year, self.result.aggregates[year])
             self._suspicion(people, year, shown, y0["age"])
             self.result.person_years[year] = len(people)
             self.result.residents[year] = int((people.area >= 0).sum())

@@ -24,7 +24,8 @@ def test_the_page_has_a_query_for_every_question_of_the_area_marts():
     text = "\n".join(_queries())
     assert len(_queries()) >= 10
     for table in ("fct_omraade_pulje", "fct_omraade_aar", "dim_boligomraade", "rpt_omraade_listekontrol",
-                  "rpt_omraade_did", "rpt_omraade_trend", "rpt_omraade_did_areas", "rpt_omraade_event_study"):
+                  "rpt_omraade_listeprognose", "rpt_omraade_did", "rpt_omraade_trend", "rpt_omraade_did_areas",
+                  "rpt_omraade_event_study"):
         assert f"from {table}" in text, table
 
 

@@ -141,6 +141,10 @@ BROKEN_MARTS = [
      "update intermediate.int_area__lists_rules set computed_category = null where area_id || list_year = "
      "(select min(area_id || list_year) from intermediate.int_area__lists_rules where published_category is not null)",
      ["area_year '", "every area-year whose published and computed categories differ is in the list check"]),
+    ("rpt_omraade_listeprognose",
+     "update reports.rpt_omraade_listeprognose set met = not met "
+     "where forecast_key = (select min(forecast_key) from reports.rpt_omraade_listeprognose where value is not null)",
+     ["forecast_key '", "a criterion is met exactly when its margin says so"]),
     ("rpt_omraade_did",
      "update reports.rpt_omraade_did set did_estimate = did_estimate + 1 "
      "where did_key = (select min(did_key) from reports.rpt_omraade_did)",

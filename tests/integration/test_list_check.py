@@ -19,20 +19,37 @@ pytestmark = pytest.mark.slow
 
 # criterion -> (S4 code, a value that fails it, as S4 writes it)
 BREAKS = {"work": ("UDEN_ARB_UDD_PCT", "20,0", 20.0), "education": ("GRUNDSKOLE_PCT", "20,0", 20.0),
-          "income": ("INDKOMST_REGION_PCT", "95,0", 95.0), "crime": ("DOEMTE_RATIO", "0,50", 0.5)}
+          "income": ("INDKOMST_REGION_PCT", "95,0", 95.0), "crime": ("DOEMTE_RATIO", "0,50", 0.5),
+          "origin": ("IKKE_VESTLIG_PCT", "20,0", 20.0)}
 
 
 def _listed_area_at_the_threshold(build_db):
-    """An udsat-type area (2018-) meeting exactly two criteria: failing one of them takes it off."""
+    """A listed area (2018-) whose category one criterion decides: an udsat-type area meeting
+    exactly two of the counted criteria (failing one takes it off), or else, where the world
+    has none at that threshold, a ghetto/parallelsamfund-type area meeting the required
+    origin criterion (failing it leaves the area udsat only)."""
     with duckdb.connect(str(build_db), read_only=True) as con:
         row = con.sql(
-            "select area_id, list_year, published_category, official_meets_work, official_meets_education, "
-            "official_meets_income, official_meets_crime from intermediate.int_area__lists_rules "
-            "where published_category is not null and list_year >= 2018 and official_criteria_met = 2 "
-            "order by list_year, area_id limit 1").fetchone()
-    assert row is not None, "the small world has no listed area at the threshold"
-    area_id, year, category, *meets = row
-    criterion = next(c for c, m in zip(("work", "education", "income", "crime"), meets, strict=True) if m)
+            "with udsat as (select c.area_id, c.list_year, count(*) filter (where c.meets_by_official) as met, "
+            "list(c.criterion) filter (where c.meets_by_official) as met_criteria "
+            "from intermediate.int_area__list_criteria c join reference.ref_list_rules r "
+            "on r.category = 'udsat boligområde' and r.role = 'counted' and r.criterion = c.criterion "
+            "and c.list_year between r.first_year and r.last_year group by all) "
+            "select u.area_id, u.list_year, l.published_category, u.met_criteria "
+            "from udsat u join intermediate.int_area__lists_rules l using (area_id, list_year) "
+            "where l.published_category is not null and l.list_delivered and u.met = 2 "
+            "order by u.list_year, u.area_id limit 1").fetchone()
+        if row is None:
+            row = con.sql(
+                "select c.area_id, c.list_year, l.published_category, ['origin'] "
+                "from intermediate.int_area__list_criteria c join intermediate.int_area__lists_rules l "
+                "using (area_id, list_year) where c.criterion = 'origin' and c.meets_by_official "
+                "and l.list_delivered and c.list_year >= 2018 and l.published_category in "
+                "('ghettoområde', 'hårdt ghettoområde', 'parallelsamfund', 'omdannelsesområde') "
+                "order by c.list_year, c.area_id limit 1").fetchone()
+    assert row is not None, "the small world has no listed area whose category one criterion decides"
+    area_id, year, category, met = row
+    criterion = next(c for c in ("work", "education", "income", "crime", "origin") if c in met)
     return area_id, year, category, criterion
 
 

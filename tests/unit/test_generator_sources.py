@@ -187,9 +187,10 @@ def _rules(values: dict[str, dict[str, Decimal | None]], history: dict[int, dict
         if v["BEBOERE"] < 1000:
             continue
         if year <= 2017:
-            met = (gt(v["UDEN_ARB_UDD_PCT"], 40) + gt(v["IKKE_VESTLIG_PCT"], 50) + gt(v["DOEMTE_PCT"], Decimal("2.7"))
-                   + gt(v["GRUNDSKOLE_PCT"], 50) + lt(v["INDKOMST_REGION_PCT"], 55))
-            if met >= 3:
+            met = gt(v["UDEN_ARB_UDD_PCT"], 40) + gt(v["IKKE_VESTLIG_PCT"], 50) + gt(v["DOEMTE_PCT"], Decimal("2.7"))
+            if year >= 2014:
+                met += gt(v["GRUNDSKOLE_PCT"], 50) + lt(v["INDKOMST_REGION_PCT"], 55)
+            if met >= (2 if year <= 2013 else 3):
                 out[area] = "ghettoområde"
             continue
         udsat = (gt(v["UDEN_ARB_UDD_PCT"], 40) + ge(v["DOEMTE_RATIO"], 3) + gt(v["GRUNDSKOLE_PCT"], 60)

@@ -35,10 +35,11 @@ COLUMNS = {
 }
 LIST_COLUMNS = ("BEBOERE", "UDEN_ARB_UDD_PCT", "DOEMTE_RATIO", "GRUNDSKOLE_PCT", "INDKOMST_REGION_PCT",
                 "IKKE_VESTLIG_PCT")
-# criterion -> (S4 code, test on the value in published units), 2010-2017 and 2018- (docs/list_rules.md)
+# criterion -> (S4 code, test on the value in published units), 2010-2013, 2014-2017 and 2018- (docs/list_rules.md)
 GHETTO_2010 = {"residents": ("BEBOERE", lambda v: v >= 1000), "work": ("UDEN_ARB_UDD_PCT", lambda v: v > 400),
-               "origin": ("IKKE_VESTLIG_PCT", lambda v: v > 500), "crime": ("DOEMTE_PCT", lambda v: v > 27),
-               "education": ("GRUNDSKOLE_PCT", lambda v: v > 500), "income": ("INDKOMST_REGION_PCT", lambda v: v < 550)}
+               "origin": ("IKKE_VESTLIG_PCT", lambda v: v > 500), "crime": ("DOEMTE_PCT", lambda v: v > 27)}
+GHETTO_2014 = {**GHETTO_2010, "education": ("GRUNDSKOLE_PCT", lambda v: v > 500),
+               "income": ("INDKOMST_REGION_PCT", lambda v: v < 550)}
 
 
 def _world(seed: int = 7) -> dict[int, dict[str, np.ndarray]]:
@@ -85,7 +86,7 @@ def checked(tmp_path_factory):
         return {name for name, (code, test) in criteria.items()
                 if official[(a, y)][code] != SUPPRESSED and test(official[(a, y)][code])}
 
-    udsat = {**{k: v for k, v in GHETTO_2010.items() if k not in ("origin", "crime", "education")},
+    udsat = {**{k: v for k, v in GHETTO_2014.items() if k not in ("origin", "crime", "education")},
              "crime": ("DOEMTE_RATIO", lambda v: v >= 300), "education": ("GRUNDSKOLE_PCT", lambda v: v > 600)}
     expected: dict[tuple[int, int], tuple[str, set[str]]] = {}
     # (a) An official value changes: an udsat area meeting exactly two criteria, work one of
@@ -102,14 +103,16 @@ def checked(tmp_path_factory):
     a, y = pick(lambda a, y: 2018 <= y <= 2020 and categories[y][a] == "hårdt ghettoområde")
     published[(a, y)]["category"] = "ghettoområde"
     expected[(a, y)] = ("category", {"history"})
-    # (d) The list prints another income than S4, still under the threshold: only the value differs.
-    a, y = pick(lambda a, y: y <= 2020 and categories[y][a] is not None and (a, y) not in expected
+    # (d) The list prints another income than S4, still under the threshold: only the value
+    # differs (in a year whose rules have the income criterion).
+    a, y = pick(lambda a, y: 2014 <= y <= 2020 and categories[y][a] is not None and (a, y) not in expected
                 and 0 <= official[(a, y)]["INDKOMST_REGION_PCT"] < 540)
     published[(a, y)]["INDKOMST_REGION_PCT"] -= 1
     expected[(a, y)] = ("value", {"income"})
-    # (e) The list has a ghettoområde the rules do not: the ghetto criteria it does not meet.
+    # (e) The list has a ghettoområde the rules do not (residents and one of the three
+    # criteria of 2010-2013): the ghetto criteria it does not meet.
     a, y = pick(lambda a, y: y <= 2013 and categories[y][a] is None and official[(a, y)]["BEBOERE"] >= 1000
-                and len(met(a, y, GHETTO_2010)) == 3)
+                and len(met(a, y, GHETTO_2010)) == 2)
     published[(a, y)] = {"category": "ghettoområde", **{code: official[(a, y)][code] for code in LIST_COLUMNS}}
     expected[(a, y)] = ("category", set(GHETTO_2010) - met(a, y, GHETTO_2010))
 
@@ -134,22 +137,29 @@ def checked(tmp_path_factory):
         con.execute("create table marts.dim_boligomraade as select 'A' || lpad(range::varchar, 3, '0') as area_id, "
                     "'Område ' || range as area_name, 'København' as municipality_name from range(?)", [N_AREAS])
     env = {**os.environ, "BOLIGSOCIAL_BUILD_DB": str(database), "BOLIGSOCIAL_RAW_DIR": str(root / "raw")}
-    result = subprocess.run(
-        [dbt_executable(), "run", "--select", "int_area__lists_rules", "rpt_omraade_listekontrol",
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(root / "target"), "--log-path", str(root / "logs")],
-        env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout[-3000:]
+    for command in (["seed", "--select", "ref_list_rules", "ref_list_categories"],
+                    ["run", "--select", "int_area__list_criteria", "int_area__lists_rules", "rpt_omraade_listekontrol"]):
+        result = subprocess.run(
+            [dbt_executable(), *command,
+             "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+             "--target-path", str(root / "target"), "--log-path", str(root / "logs")],
+            env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout[-3000:]
     with duckdb.connect(str(database), read_only=True) as con:
         rules = {(int(r[0][1:]), r[1]): r[2] for r in con.sql(
-            "select area_id, list_year, computed_category from intermediate.int_area__lists_rules").fetchall()}
+            "select area_id, list_year, computed_category from intermediate.int_area__lists_rules "
+            "where not is_next_list").fetchall()}
+        next_list = con.sql("select list_year, indicator_year, count(*) from intermediate.int_area__lists_rules "
+                            "where is_next_list group by all").fetchall()
         report = con.sql("select * from reports.rpt_omraade_listekontrol").df()
-    return categories, expected, rules, report
+    return categories, expected, rules, report, next_list
 
 
 def test_the_sql_rules_classify_every_area_year_as_the_generator_does(checked):
-    categories, expected, rules, _ = checked
+    categories, expected, rules, _, next_list = checked
     assert len(rules) == N_AREAS * len(YEARS)
+    # The next list (the year after the last delivered one) from the latest indicators.
+    assert next_list == [(2026, 2025, N_AREAS)]
     counts = {}
     for (a, y), computed in rules.items():
         if (a, y) in expected and expected[(a, y)][1] == {"work"}:
@@ -162,7 +172,7 @@ def test_the_sql_rules_classify_every_area_year_as_the_generator_does(checked):
 
 
 def test_the_list_check_reports_exactly_the_altered_area_years_with_the_criterion_that_differs(checked):
-    _, expected, _, report = checked
+    _, expected, _, report, _ = checked
     found = {(int(a[1:]), y) for a, y in zip(report["area_id"], report["list_year"], strict=True)}
     assert found == set(expected)
     for (a, y), (kind, criteria) in expected.items():
@@ -173,7 +183,7 @@ def test_the_list_check_reports_exactly_the_altered_area_years_with_the_criterio
 
 
 def test_a_changed_value_is_reported_with_both_values_and_what_each_meets(checked):
-    _, expected, _, report = checked
+    _, expected, _, report, _ = checked
     (a, y), = [key for key, (_, criteria) in expected.items() if criteria == {"work"}]
     row = report[(report["area_id"] == f"A{a:03d}") & (report["list_year"] == y)].iloc[0]
     assert row["published_category"] == "udsat boligområde" and pd.isna(row["computed_category"])

@@ -51,14 +51,13 @@ def _value(text: str, name: str, row: int | str, column: str) -> float | None:
     return parse_decimal_comma(text, name=name, row=row, column=column)
 
 
-def read_area_indicators(path: Path, landing_dir: Path) -> pd.DataFrame:
-    """One year's indicator file, with provenance."""
-    name = relative_name(path, landing_dir)
-    match = _FILE_NAME.match(path.name)
-    if not match:
-        raise SourceContractError(name, "file name indikatorer_<YYYY>.csv")
-    columns = {"OMRAADE": text_field, "INDIKATOR": text_field, "TID": int_field, "INDHOLD": _value}
-    table = read_delimited_columns(path, landing_dir, columns, delimiter=";")
+COLUMNS = {"OMRAADE": text_field, "INDIKATOR": text_field, "TID": int_field, "INDHOLD": _value}
+
+
+def parse_indicator_rows(path: Path, landing_dir: Path) -> pd.DataFrame:
+    """The rows of a file in the S4 format, whatever the file is called (the list forecast
+    reads any file): omraade, indikator, tid, indhold, suppressed and provenance."""
+    table = read_delimited_columns(path, landing_dir, COLUMNS, delimiter=";")
     values = table.values["INDHOLD"]
     frame = pd.DataFrame({
         "omraade": table.values["OMRAADE"],
@@ -66,7 +65,16 @@ def read_area_indicators(path: Path, landing_dir: Path) -> pd.DataFrame:
         "tid": pd.array(table.values["TID"], dtype="int32"),
         "indhold": pd.array(values, dtype="float64"),
         "suppressed": [v is None for v in values],
-        "file_year": int(match.group(1)),
     })
-    frame["file_year"] = frame["file_year"].astype("int32")
     return table.frame(frame)
+
+
+def read_area_indicators(path: Path, landing_dir: Path) -> pd.DataFrame:
+    """One year's indicator file, with provenance."""
+    name = relative_name(path, landing_dir)
+    match = _FILE_NAME.match(path.name)
+    if not match:
+        raise SourceContractError(name, "file name indikatorer_<YYYY>.csv")
+    frame = parse_indicator_rows(path, landing_dir)
+    frame.insert(RAW_COLUMNS.index("file_year"), "file_year", pd.array([int(match.group(1))] * len(frame), dtype="int32"))
+    return frame

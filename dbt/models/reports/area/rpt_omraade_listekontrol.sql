@@ -8,63 +8,28 @@
 -- the official indicator; failing that, the criteria that decide the categories involved
 -- (those met for an area only we list, those not met for one only the list has, those of
 -- one category and not the other); 'unexplained' if none.
-{%- set list_columns = {'residents': 1, 'outside_work_education_pct': 10, 'convicted_ratio_to_national': 100,
-                        'basic_schooling_only_pct': 10, 'income_pct_of_region': 10, 'non_western_pct': 10} %}
 with rules as (
     select * from {{ ref('int_area__lists_rules') }} where list_delivered
 ),
 
 criteria as (
-    {%- for c in list_criteria() %}
     select
-        area_id,
-        list_year,
-        '{{ c.key }}' as criterion,
-        '{{ c.code }}' as indicator_code,
-        '{{ c.rule }}' as rule,
-        official_{{ c.column }} as official_value,
-        {{ ('list_' ~ c.list_column) if c.list_column else 'cast(null as double)' }} as list_value,
-        official_meets_{{ c.key }} as meets_by_official,
-        list_meets_{{ c.key }} as meets_by_list,
-        {%- if c.list_column %}
-        published_category is not null
-            and round(official_{{ c.column }} * {{ c.scale }}) is distinct from round(list_{{ c.list_column }} * {{ c.scale }})
-        {%- else %}
-        false
-        {%- endif %} as value_differs
-    from rules
-    where list_year between {{ c.first_year }} and {{ c.last_year }}
-    union all
-    {%- endfor %}
-    select
-        area_id,
-        list_year,
-        'history' as criterion,
-        cast(null as varchar) as indicator_code,
-        'on the ghetto or parallelsamfund list in each of the 4 previous years' as rule,
-        cast(previous_years_on_ghetto_list as double) as official_value,
-        cast(null as double) as list_value,
-        previous_years_on_ghetto_list = 4 as meets_by_official,
-        case
-            when published_category in ('hårdt ghettoområde', 'omdannelsesområde') then true
-            when published_category in ('ghettoområde', 'parallelsamfund') then false
-        end as meets_by_list,
-        false as value_differs
-    from rules
-    where list_year >= 2018
+        c.area_id,
+        c.list_year,
+        c.criterion,
+        case when c.indicator_code != {{ list_history_indicator() }} then c.indicator_code end as indicator_code,
+        c.rule,
+        c.official_value,
+        c.list_value,
+        c.meets_by_official,
+        c.meets_by_list,
+        c.list_prints_value and c.official_value is distinct from c.list_value as value_differs
+    from {{ ref('int_area__list_criteria') }} as c
+    inner join rules on rules.area_id = c.area_id and rules.list_year = c.list_year
 ),
 
 category_criteria as (
-    {%- for s in list_category_criteria() %}
-    {%- for key in s['keys'] %}
-    select '{{ s.category }}' as category, {{ s.first_year }} as first_year, {{ s.last_year }} as last_year,
-        '{{ key }}' as criterion
-    {%- if not loop.last %} union all{% endif %}
-    {%- endfor %}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    select distinct category, first_year, last_year, criterion from {{ ref('ref_list_rules') }}
 ),
 
 disagreements as (

@@ -1,0 +1,1 @@
+"""The government area lists' rules as data (ref_list_rules) and the list forecast."""
