@@ -96,7 +96,7 @@ def markdown(frame: pd.DataFrame) -> str:
         kind = r["outcome_kind"]
         err = (lambda e: f"{e:+.1%}") if kind == "binary" else (lambda e: f"{e:+.2f} pts")
         lines.append(
-            f"| {r['activity_code']} | {r['outcome']} | {r['horizon']} | {r['subgroup']} | {r['treated_n']:,} | "
+            f"| {r['activity_code']} | {r['outcome']} | {r['horizon']} | {r['subgroup']} | {'withheld' if pd.isna(r['treated_n']) else f"{int(r['treated_n']):,}"} | "
             f"{r['matched_controls_n']:,} ({r['control_effective_size']:,.0f}) | "
             f"{fmt(r['estimate'], kind)} ({fmt(r['ci_low'], kind)}-{fmt(r['ci_high'], kind)}) | "
             f"{fmt(r['truth'], kind)} | {err(r['matched_error'])} | {'yes' if r['covered'] else 'no'} | "

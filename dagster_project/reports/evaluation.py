@@ -146,7 +146,9 @@ def headline_table(effects: pd.DataFrame, truth: pd.DataFrame | None) -> str:
             if truth is not None:
                 cells.append(f"<td>{_fmt(r.get('truth'), kind)}</td><td></td>")
         else:
-            cells += [f"<td>{int(r['treated_n']):,}</td>", f"<td>{_fmt(r['estimate'], kind)}</td>",
+            # treated_n is withheld where the profile minus it would be 1-4 (docs/privacy.md)
+            treated = "withheld" if pd.isna(r["treated_n"]) else f"{int(r['treated_n']):,}"
+            cells += [f"<td>{treated}</td>", f"<td>{_fmt(r['estimate'], kind)}</td>",
                       f"<td>{_fmt(r['ci_low'], kind)} to {_fmt(r['ci_high'], kind)}</td>",
                       f"<td>{_fmt(r['excluding'], kind)}</td>", f"<td>{_fmt(r['naive'], kind)}</td>"]
             if truth is not None:
