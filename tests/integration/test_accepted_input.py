@@ -10,13 +10,14 @@ import json
 import duckdb
 import pytest
 
-from dagster_project.automation.full_refresh import run_full_refresh
+from dagster_project.automation.refresh import run_refresh
 from dagster_project.dbt.project import dbt_project
 from dagster_project.publish.warehouse import current_version
 from dagster_project.settings import get_settings
 from tests.accepted_variants import VARIANTS
 from tests.published_snapshot import table_digests
-from tests.reliability import private_environment
+from tests.conftest import in_process
+from tests.reliability import private_environment, private_instance
 
 pytestmark = pytest.mark.slow
 
@@ -38,13 +39,14 @@ def _downstream_of_the_grants() -> set[str]:
     return {manifest["nodes"][n]["name"] for n in seen if n in manifest["nodes"]}
 
 
-def test_real_export_variants_refresh_and_publish_the_same_figures(private_env, defs, instance):
+def test_real_export_variants_refresh_and_publish_the_same_figures(private_env, defs):
     before_version = current_version(private_env.warehouse_dir)
     before = table_digests(private_env.warehouse_dir / "current")
     for variant in VARIANTS:
         variant.apply(private_env.landing_dir)
 
-    run_full_refresh(defs, instance, get_settings(), progress=lambda _m: None, log_level="WARNING")
+    with private_instance(private_env) as instance:
+        run_refresh(get_settings(), instance, progress=lambda _m: None, launcher=in_process(defs))
 
     assert current_version(private_env.warehouse_dir) != before_version, "the refresh published no new version"
     after = table_digests(private_env.warehouse_dir / "current")
