@@ -84,8 +84,10 @@ def test_bad_input_fails_the_refresh_and_changes_nothing_published(corruption, p
         if metadata["expectations"].value > 1:
             assert metadata["passed"].value >= 1, "every rule failed: the frame, not the corruption, is wrong"
         rows = metadata["failing_rows"].value
-        # a sample of failing rows, by row number and landing line (raw) or by key (mart)
-        assert any(c in rows for c in ("_source_row", "_source_locator", "estate_id")) and rows.count("\n") >= 2, rows
+        # a sample of failing rows, by row number and landing line (raw), or by key (mart;
+        # rows missing across files by the file that should have had them)
+        assert any(c in rows for c in ("_source_row", "_source_locator", "_source_file", "estate_id")) \
+            and rows.count("\n") >= 2, rows
         page = warehouse / "data_docs" / metadata["data_docs_page"].value
         assert page.is_file() and metadata["data_docs"].value == get_settings().docs_url(
             f"data_docs/{metadata['data_docs_page'].value}")
