@@ -149,6 +149,10 @@ BROKEN_MARTS = [
      "update reports.rpt_omraade_did set did_estimate = did_estimate + 1 "
      "where did_key = (select min(did_key) from reports.rpt_omraade_did)",
      ["did_key '", "the estimate is the funded areas' mean change minus the comparison areas'"]),
+    ("rpt_omraade_event_study",
+     "update reports.rpt_omraade_event_study set att = att + 1 "
+     "where event_key = (select min(event_key) from reports.rpt_omraade_event_study)",
+     ["event_key '", "the estimate is the cohort's mean change minus the comparison areas'"]),
     ("rpt_omraade_did_areas",
      "update reports.rpt_omraade_did_areas set pre_years = 0 "
      "where did_area_key = (select min(did_area_key) from reports.rpt_omraade_did_areas)",
