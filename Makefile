@@ -10,7 +10,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 export UV_LINK_MODE ?= copy
 
-.PHONY: help install browser manifest demo generate refresh test test-pythons screenshots dev serve versions rollback data-docs docs dictionary bench validate clean
+.PHONY: help install browser manifest demo generate refresh test test-study test-pythons screenshots dev serve versions rollback data-docs docs dictionary bench validate clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -44,6 +44,9 @@ refresh: install  ## full refresh of whatever is in the landing directory
 
 test: install browser  ## run the test suite
 	@$(UV) run --frozen pytest
+
+test-study: install  ## the simulation study's script on 2 seeds (outside the suite: several refreshes)
+	@$(UV) run --frozen pytest -m study tests/integration/test_validation_study.py
 
 # The unit tests on the other supported Pythons, each in its own .venv-<version> from the
 # same uv.lock (the whole suite runs on the Python of .venv). A version that is not

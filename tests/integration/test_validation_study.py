@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-pytestmark = pytest.mark.slow
+# Two seeds, each a full refresh, and the script again: outside the suite (make test-study).
+pytestmark = [pytest.mark.slow, pytest.mark.study]
 REPO = Path(__file__).resolve().parents[2]
 SCALE = 0.02
 
