@@ -22,6 +22,8 @@ LAYER_ORDER = {"sources": 0, "reference": 0, "staging": 1, "intermediate": 2, "m
                "gates": 5, "publish": 6}
 # Layers analysts query, and the gates' frames (what a failing row's columns mean): every column documented.
 DOCUMENTED_LAYERS = ("marts", "reports", "gates")
+# Who answers for an asset that does not name its own owner (a dbt model may, in meta.owner).
+OWNERS = ["team:data-engineering"]
 PII_TAG = "pii"
 PII_VALUES = ("true", "false")
 PUBLISH_TAG = "publish"
@@ -34,6 +36,13 @@ DBT_PLACEHOLDER = re.compile(r"^dbt (model|seed|snapshot|source) \S+$")
 def pii_tags(holds_person_data: bool) -> dict[str, str]:
     """The tag that says whether an asset holds person-level data."""
     return {PII_TAG: "true" if holds_person_data else "false"}
+
+
+def after_publish(*, kinds: set[str], description: str):
+    """The asset decorator of what is made from each published version after the switch
+    (its documentation, figures and report): it holds no person-level data."""
+    return dg.asset(deps=["published_warehouse"], group_name="publish", kinds=kinds, owners=OWNERS,
+                    tags={"layer": "publish", **pii_tags(False)}, description=description)
 
 
 def catalog_problems(defs: dg.Definitions) -> list[str]:

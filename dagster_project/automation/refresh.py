@@ -44,13 +44,13 @@ from dagster_project.automation.plan import (
     full_refresh,
     next_runs,
 )
+from dagster_project.automation.state import active_refresh_runs, ordered_partitions
 from dagster_project.publish.inputs import unchanged_version
 from dagster_project.quality.data_docs import build_index
 from dagster_project.settings import Settings
 from dagster_project.sources.ingest import gated_unchanged
 from dagster_project.sources.raw_assets import REINGEST_TAG
 from dagster_project.sources.registry import SOURCES
-from dagster_project.sources.source import Partitioning
 
 POLL_SECONDS = 0.5
 DEFAULT_PARALLEL = 2
@@ -90,14 +90,6 @@ class RefreshReport:
         return sum(r.seconds for r in self.runs)
 
 
-def active_refresh_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
-    """Runs of any refresh that have not finished (queued, starting or started)."""
-    statuses = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-                dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
-    return [r for r in instance.get_runs(filters=dg.RunsFilter(statuses=statuses))
-            if REFRESH_TAG in r.tags]
-
-
 def _busy_runs(instance: dg.DagsterInstance, progress: Callable[[str], None]) -> list[dg.DagsterRun]:
     """Runs of another refresh still in progress. A run that a refresh command started is
     left behind when that command was stopped (it holds no lock now, it is this one): if its
@@ -127,17 +119,6 @@ def _worker_alive(instance: dg.DagsterInstance, run_id: str) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def ordered_partitions(instance: dg.DagsterInstance) -> dict[str, list[str]]:
-    """Every partitioned source's keys in the partitions' own order (a range is first..last)."""
-    keys = {}
-    for source in SOURCES:
-        if source.partitioning is Partitioning.FILES:
-            keys[source.asset] = list(instance.get_dynamic_partitions(source.partitions_name))
-        elif source.partitioning is Partitioning.STATIC:
-            keys[source.asset] = list(source.static_keys)
-    return keys
 
 
 def run_refresh(settings: Settings, instance: dg.DagsterInstance, *, progress: Callable[[str], None] = print,

@@ -16,7 +16,8 @@ from dagster_project.automation.inventory import reconcile, take_inventory, unkn
 from dagster_project.automation.jobs import ingest_unpartitioned_job
 from dagster_project.automation.lock import RefreshBusy, refresh_lock
 from dagster_project.automation.plan import TRIGGER_TAG, full_refresh
-from dagster_project.automation.sensors import PLAN_TAG, busy_reason, partitions_now, run_request
+from dagster_project.automation.sensors import PLAN_TAG, busy_reason, run_request
+from dagster_project.automation.state import ordered_partitions
 from dagster_project.resources import WarehouseResource
 
 TRIGGER = "schedule"
@@ -44,7 +45,7 @@ def monthly_full_refresh(context: dg.ScheduleEvaluationContext, warehouse: Wareh
                 context.log.info(line)
     except RefreshBusy as busy:
         return dg.SkipReason(f"not refreshing: {busy}")
-    plan = full_refresh(partitions_now(context.instance))
+    plan = full_refresh(ordered_partitions(context.instance))
     when = context.scheduled_execution_time
     refresh_id = f"schedule-{when:%Y%m%dT%H%M}"
     first = next(r for r in plan if r.job == ingest_unpartitioned_job.name)

@@ -40,12 +40,12 @@ from dagster_project.automation.plan import (
     sources_of_files,
     warehouse_run,
 )
+from dagster_project.automation.state import active_refresh_runs, ordered_partitions
 from dagster_project.core.raw_store import RawStore
 from dagster_project.publish.inputs import unchanged_version
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import Settings
 from dagster_project.sources.registry import SOURCES
-from dagster_project.sources.source import Partitioning
 
 SENSOR_TRIGGER = "landing_sensor"
 PLAN_TAG = "boligsocial/refresh_plan"  # the jobs of the refresh, ','-separated
@@ -57,22 +57,10 @@ def busy_reason(settings: Settings, instance: dg.DagsterInstance) -> str | None:
     """Why no new refresh may start now, or None."""
     if holder := lock_holder(settings.work_dir):
         return f"a refresh holds the lock ({holder})"
-    active = [r for r in instance.get_runs(filters=dg.RunsFilter(statuses=[
-        dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-        dg.DagsterRunStatus.STARTED])) if REFRESH_TAG in r.tags]
+    active = active_refresh_runs(instance)
     if active:
         return f"refresh {active[0].tags[REFRESH_TAG]} has {len(active)} run(s) in progress"
     return None
-
-
-def partitions_now(instance: dg.DagsterInstance) -> dict[str, list[str]]:
-    keys = {}
-    for source in SOURCES:
-        if source.partitioning is Partitioning.FILES:
-            keys[source.asset] = list(instance.get_dynamic_partitions(source.partitions_name))
-        elif source.partitioning is Partitioning.STATIC:
-            keys[source.asset] = list(source.static_keys)
-    return keys
 
 
 def run_request(planned: PlannedRun, refresh_id: str, tags: dict[str, str]) -> dg.RunRequest:
@@ -131,7 +119,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
     batch = hashlib.sha256(json.dumps(sorted((p, current.get(p)) for p in changed)).encode()).hexdigest()[:12]
     refresh_id = f"landing-{batch}"
     # A source gated against a changed one is gated again (its gate's parameters changed).
-    runs = ingestion_runs(partitions_now(context.instance), sources_of_files(ingest))
+    runs = ingestion_runs(ordered_partitions(context.instance), sources_of_files(ingest))
     assets = sorted(ingest | gone | {s.asset for s in sources_of_files(ingest)})
     tags = {TRIGGER_TAG: SENSOR_TRIGGER, PLAN_TAG: ",".join([r.job for r in runs] + [WAREHOUSE_JOB]),
             INGESTED_TAG: ",".join(assets)}
@@ -174,7 +162,7 @@ def refresh_chain(context: dg.RunStatusSensorContext, warehouse: WarehouseResour
     if "failure" in status.values():
         return dg.SkipReason(f"refresh {refresh_id}: a run failed; nothing more is requested, nothing published")
     ingested = {a for a in run.tags.get(INGESTED_TAG, "").split(",") if a}
-    ingestion = [r for r in ingestion_runs(partitions_now(context.instance)) if r.job in plan_jobs]
+    ingestion = [r for r in ingestion_runs(ordered_partitions(context.instance)) if r.job in plan_jobs]
     selection = None
     if run.tags.get(TRIGGER_TAG) == SENSOR_TRIGGER:
         selection = _downstream(context, ingested)

@@ -13,7 +13,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-from dagster_project.catalog import PUBLISH_TAG, pii_tags
+from dagster_project.catalog import OWNERS, PUBLISH_TAG, pii_tags
 
 # Folders under dbt/models/, each a layer; gates/ holds the frames of the mart suites.
 LAYERS = ("staging", "intermediate", "marts", "reports", "gates")
@@ -31,7 +31,7 @@ class BoligsocialDbtTranslator(DagsterDbtTranslator):
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]):
         owner = meta_of(dbt_resource_props).get("owner")
-        return [owner] if owner else ["team:data-engineering"]
+        return [owner] if owner else OWNERS
 
     def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
         tags = dict(super().get_tags(dbt_resource_props))

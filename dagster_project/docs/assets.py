@@ -4,21 +4,16 @@ import json
 
 import dagster as dg
 
-from dagster_project.catalog import pii_tags
+from dagster_project.catalog import after_publish
 from dagster_project.dbt.project import dbt_project
 from dagster_project.docs.dictionary import in_version, published_tables, render_html
 from dagster_project.docs.site import DBT_DOCS, DICTIONARY, REPORTS, generate_dbt_docs, prune, version_dir
 from dagster_project.publish.warehouse import VERSIONS, current_version, list_versions, read_log
 from dagster_project.resources import WarehouseResource
-from dagster_project.sources.ingest import OWNERS
 
 
-@dg.asset(
-    deps=["published_warehouse"],
-    group_name="publish",
+@after_publish(
     kinds={"dbt", "html"},
-    owners=OWNERS,
-    tags={"layer": "publish", **pii_tags(False)},
     description=(
         "The documentation of the version just published, beside it in reports/<version>/ under the "
         "warehouse directory: the data dictionary (every published table and column, described from the dbt "

@@ -4,7 +4,7 @@ import json
 
 import dagster as dg
 
-from dagster_project.catalog import pii_tags
+from dagster_project.catalog import OWNERS, pii_tags
 from dagster_project.core.published import PublishedTable
 from dagster_project.core.raw_store import RawStore
 from dagster_project.dbt.project import dbt_project
@@ -21,7 +21,6 @@ from dagster_project.publish.warehouse import PrivacyGateFailed, current_version
 from dagster_project.quality.checks import mart_suites
 from dagster_project.quality.data_docs import build_index
 from dagster_project.resources import BUILD_DB_POOL, WarehouseResource
-from dagster_project.sources.ingest import OWNERS
 from dagster_project.versioning import code_revision
 
 

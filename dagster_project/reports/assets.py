@@ -7,24 +7,20 @@ import os
 
 import dagster as dg
 
-from dagster_project.catalog import pii_tags
+from dagster_project.catalog import after_publish
+from dagster_project.docs.site import EVALUATION, version_dir
 from dagster_project.publish.warehouse import MARTS_DB, VERSIONS, current_version
-from dagster_project.reports.evaluation import REPORT_FILE, build_report, read_inputs, suspicion_targets_of
+from dagster_project.reports.evaluation import build_report, read_inputs, suspicion_targets_of
 from dagster_project.reports.forest_plot import draw, read_primary_effects, with_truth
 from dagster_project.reports.truth import true_area_effects, true_effects, truth_file
 from dagster_project.resources import WarehouseResource
-from dagster_project.sources.ingest import OWNERS
 
 FIGURE = "figures/aktivitet_effekter_forest.png"
 TRUTH_LABEL = "true effect on the treated (validation: generator's truth)"
 
 
-@dg.asset(
-    deps=["published_warehouse"],
-    group_name="publish",
+@after_publish(
     kinds={"python", "matplotlib"},
-    owners=OWNERS,
-    tags={"layer": "publish", **pii_tags(False)},
     description=(
         "Forest plot of the activities' effects on their primary outcome in the participation year and one "
         "and two years after: the naive comparison and the matched estimate (coarsened exact matching, ATT) "
@@ -56,15 +52,8 @@ def effects_forest_plot(context: dg.AssetExecutionContext, warehouse: WarehouseR
     })
 
 
-REPORTS_DIR = "reports"
-
-
-@dg.asset(
-    deps=["published_warehouse"],
-    group_name="publish",
+@after_publish(
     kinds={"python", "html"},
-    owners=OWNERS,
-    tags={"layer": "publish", **pii_tags(False)},
     description=(
         "Evaluation report of the published version: one self-contained HTML page (inline CSS, figures as "
         "data URIs, nothing fetched from a network) with the headline effects and their intervals (and the "
@@ -84,7 +73,7 @@ def evaluation_report(context: dg.AssetExecutionContext, warehouse: WarehouseRes
                          area_truth=true_area_effects(settings.truth_dir),
                          suspicion_targets=suspicion_targets_of(manifest))
     page = build_report(inputs)
-    path = settings.warehouse_dir / REPORTS_DIR / version / REPORT_FILE
+    path = version_dir(settings.warehouse_dir, version) / EVALUATION  # served by make docs beside the dictionary
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     partial.write_text(page, encoding="utf-8")

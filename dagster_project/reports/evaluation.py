@@ -38,7 +38,6 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from dagster_project.reports.forest_plot import EFFECTS_SQL, figure, png_bytes, with_truth  # noqa: E402
 
-REPORT_FILE = "evaluation.html"
 HEADLINES = (("fritidsjob", 0), ("netvaerksmoedre", 2), ("mentorforloeb", 2), ("projekt_eventforloeb", 2))
 SUSPICION = "MISTANKE_10_14_PR_1000"
 COHORT_COLORS = {"2011-14": "#1f5fa8", "2015-18": "#e08a00", "2019-26": "#2a9d5c", "never": "#7a7a7a"}

@@ -43,7 +43,6 @@ from dagster_project.sources.source import Source
 from dagster_project.versioning import code_revision
 
 RAW_CHECK_NAME = "expectation_suite"
-OWNERS = ["team:data-engineering"]
 # Dagster reads a materialization's data version from this tag (dagster._core.definitions.data_version).
 FINGERPRINT_TAG = "dagster/data_version"
 

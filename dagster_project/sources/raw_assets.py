@@ -14,9 +14,9 @@ import sys
 
 import dagster as dg
 
-from dagster_project.catalog import pii_tags
+from dagster_project.catalog import OWNERS, pii_tags
 from dagster_project.resources import WarehouseResource
-from dagster_project.sources.ingest import OWNERS, ingest, raw_check_spec
+from dagster_project.sources.ingest import ingest, raw_check_spec
 from dagster_project.sources.registry import BY_ASSET, SOURCES
 from dagster_project.sources.source import Partitioning, Source
 

@@ -5,14 +5,14 @@
     precision) and summed exactly as a DECIMAL, which is order-independent; only the
     final division happens in floating point.
 
-    exact_sum(x)       sum of x (exact_sum(x, where='...') for a filtered sum)
+    exact_sum(x)       sum of x
     exact_avg(x)       mean of the non-null x (NULL without any)
     exact_var_samp(x)  sample variance, from the exact sums of x and x*x (NULL below 2 values)
     exact_stddev_samp(x)
 -#}
 
-{% macro exact_sum(expr, scale=12, where=none) -%}
-    cast(sum(cast({{ expr }} as decimal(38, {{ scale }}))){% if where %} filter (where {{ where }}){% endif %} as double)
+{% macro exact_sum(expr, scale=12) -%}
+    cast(sum(cast({{ expr }} as decimal(38, {{ scale }}))) as double)
 {%- endmacro %}
 
 {% macro exact_avg(expr) -%}

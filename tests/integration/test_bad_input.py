@@ -69,13 +69,13 @@ def test_bad_input_fails_the_refresh_and_changes_nothing_published(corruption, p
 
     failed = _failed_checks(instance, err.value.run_id) if err.value.run_id else {}
     shown = message + (_run_log_text(instance, err.value.run_id) if err.value.run_id else "")
+    shown += json.dumps({k: str(v.value) for check in failed.values() for k, v in check.items()})
     if expected.check is None:
         # A reader error stops its partition before the suite: the partition's check fails
         # with where and why (file, row, column, rule), and no expectation ran.
         for check in failed.values():
             assert "expectations" not in check, "a reader error stops the partition before any gate"
             assert {"file", "rule"} <= set(check) and check["rule"].value in message, check
-        shown += json.dumps({k: str(v.value) for check in failed.values() for k, v in check.items()})
     else:
         assert expected.check in failed, f"{expected.check} did not fail; failed: {sorted(failed)}"
         metadata = failed[expected.check]
@@ -93,7 +93,6 @@ def test_bad_input_fails_the_refresh_and_changes_nothing_published(corruption, p
             f"data_docs/{metadata['data_docs_page'].value}")
         assert "Failed" in page.read_text(encoding="utf-8")
         assert metadata["data_docs_page"].value in index_page(warehouse).read_text(encoding="utf-8")
-        shown += json.dumps({k: str(v.value) for check in failed.values() for k, v in check.items()})
         shown += _tree_text(warehouse / "data_docs", warehouse / "gx")
     for secret in expected.forbidden:
         assert secret not in shown, f"{secret!r} leaked into a message, run log, check metadata or Data Docs"

@@ -11,21 +11,7 @@ with mart as (
 ),
 
 raw as (
-    select
-        funding_round,
-        sum(grant_lbf_ore) as grant_lbf_ore,
-        sum(grant_lbf_ore + cofinancing_municipality_ore + cofinancing_housing_org_ore) as total_budget_ore
-    from {{ source('lbf', 'raw_lbf_grants') }}
-    group by funding_round
+    {{ raw_grant_totals() }}
 )
 
-select
-    coalesce(raw.funding_round, mart.funding_round) as funding_round,
-    cast(raw.grant_lbf_ore as bigint) as raw_grant_lbf_ore,
-    cast(mart.grant_lbf_ore as bigint) as mart_grant_lbf_ore,
-    cast(raw.total_budget_ore as bigint) as raw_total_budget_ore,
-    cast(mart.total_budget_ore as bigint) as mart_total_budget_ore
-from raw
-full outer join mart
-    on raw.funding_round = mart.funding_round
-order by 1
+{{ beside_raw(['grant_lbf_ore', 'total_budget_ore']) }}
