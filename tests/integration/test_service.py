@@ -92,7 +92,7 @@ def test_a_full_refresh_through_the_daemons_run_queue_on_postgres(database, smal
 
         os.environ["BOLIGSOCIAL_DAGSTER_PG_URL"] = database
         try:
-            with dg.DagsterInstance.from_ref(dg.InstanceRef.from_dir(str(env_dirs.dagster_home))) as instance:
+            with dg.DagsterInstance.from_config(str(env_dirs.dagster_home)) as instance:
                 assert type(instance.run_storage).__name__ == "PostgresRunStorage"
                 runs = instance.get_runs()
                 assert 1 <= len(runs) <= 8
