@@ -47,6 +47,11 @@ concurrency:
   pools:
     # One step at a time that opens the dbt build database (resources.BUILD_DB_POOL).
     default_limit: 1
+# The daemon frees the pool slot of a run that died inside its step (killed, OOM), which
+# otherwise blocks every later dbt build; without the daemon the refresh command does.
+run_monitoring:
+  enabled: true
+  free_slots_after_run_end_seconds: 60
 """
 POSTGRES_STORAGE = """\
 storage:

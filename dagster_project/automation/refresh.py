@@ -102,7 +102,26 @@ def _busy_runs(instance: dg.DagsterInstance, progress: Callable[[str], None]) ->
             progress(f"run {run.run_id[:8]} ({run.job_name}) of an earlier refresh that was stopped: marked failed")
             continue
         busy.append(run)
+    if not busy:
+        _free_slots_of_finished_runs(instance, progress)
     return busy
+
+
+def _free_slots_of_finished_runs(instance: dg.DagsterInstance, progress: Callable[[str], None]) -> None:
+    """A run killed inside a pooled step (the dbt build) keeps its pool slot after it is
+    marked failed, and every later run waits for that slot forever. The daemon's run
+    monitoring frees such slots (dagster.yaml: free_slots_after_run_end_seconds); a refresh
+    without the daemon frees them here, when no run of a refresh is in progress."""
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits:
+        return
+    held = storage.get_concurrency_run_ids()
+    if not held:
+        return
+    for record in instance.get_run_records(filters=dg.RunsFilter(run_ids=list(held))):
+        run = record.dagster_run
+        if run.is_finished and storage.free_concurrency_slots_for_run(run.run_id):
+            progress(f"run {run.run_id[:8]} ({run.job_name}) ended {run.status.value.lower()} holding a pool slot: freed")
 
 
 def _worker_alive(instance: dg.DagsterInstance, run_id: str) -> bool:
