@@ -44,7 +44,7 @@ from dagster_project.automation.plan import (
     full_refresh,
     next_runs,
 )
-from dagster_project.automation.state import active_refresh_runs, ordered_partitions
+from dagster_project.automation.state import active_refresh_runs, ordered_partitions, refreshes_between_runs
 from dagster_project.publish.inputs import unchanged_version
 from dagster_project.quality.data_docs import build_index
 from dagster_project.settings import Settings
@@ -156,6 +156,9 @@ def run_refresh(settings: Settings, instance: dg.DagsterInstance, *, progress: C
             raise RefreshBusy(f"busy: refresh {run.tags.get(REFRESH_TAG)} ({run.tags.get(TRIGGER_TAG, 'unknown')}) "
                               f"has {len(busy)} run(s) in progress, e.g. {run.job_name} run {run.run_id[:8]} "
                               f"({run.status.value})")
+        if between := refreshes_between_runs(instance):
+            raise RefreshBusy(f"busy: refresh {between[0]}, which the daemon carries on run by run (refresh_chain), "
+                              "is between two runs; try again when its refresh_warehouse run has ended")
         report = RefreshReport(refresh_id)
         try:
             _refresh(settings, instance, report, progress=progress, trigger=trigger, everything=everything,

@@ -40,7 +40,7 @@ from dagster_project.automation.plan import (
     sources_of_files,
     warehouse_run,
 )
-from dagster_project.automation.state import active_refresh_runs, ordered_partitions
+from dagster_project.automation.state import active_refresh_runs, ordered_partitions, refreshes_between_runs
 from dagster_project.core.raw_store import RawStore
 from dagster_project.publish.inputs import unchanged_version
 from dagster_project.resources import WarehouseResource
@@ -60,6 +60,8 @@ def busy_reason(settings: Settings, instance: dg.DagsterInstance) -> str | None:
     active = active_refresh_runs(instance)
     if active:
         return f"refresh {active[0].tags[REFRESH_TAG]} has {len(active)} run(s) in progress"
+    if between := refreshes_between_runs(instance):
+        return f"refresh {between[0]} is between two runs (refresh_chain requests its next)"
     return None
 
 

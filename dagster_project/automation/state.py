@@ -4,15 +4,23 @@ not finished."""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+
 import dagster as dg
 
-from dagster_project.automation.plan import REFRESH_TAG
+from dagster_project.automation.jobs import WAREHOUSE_JOB
+from dagster_project.automation.plan import DRIVER_TAG, REFRESH_TAG
 from dagster_project.sources.registry import SOURCES
 from dagster_project.sources.source import Partitioning
 
 # A canceling run still holds its step's resources: it counts as in progress.
 UNFINISHED = (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
               dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING)
+# How long after a run of a refresh that refresh_chain carries on succeeded the refresh
+# counts as in progress without a run: the daemon's run-status sensor requests the next
+# run within seconds (minimum_interval_seconds=5), longer on a loaded machine.
+CHAIN_GAP_SECONDS = 180
 
 
 def ordered_partitions(instance: dg.DagsterInstance) -> dict[str, list[str]]:
@@ -29,3 +37,19 @@ def ordered_partitions(instance: dg.DagsterInstance) -> dict[str, list[str]]:
 def active_refresh_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
     """Runs of any refresh that have not finished (queued, starting, started or canceling)."""
     return [r for r in instance.get_runs(filters=dg.RunsFilter(statuses=list(UNFINISHED))) if REFRESH_TAG in r.tags]
+
+
+def refreshes_between_runs(instance: dg.DagsterInstance, *, within: float = CHAIN_GAP_SECONDS) -> list[str]:
+    """Refreshes that the refresh_chain sensor carries on and that are between two runs:
+    an ingestion run succeeded less than ``within`` seconds ago and the refresh has no
+    refresh_warehouse run yet. No run of theirs is unfinished then, and yet they are not
+    done: a refresh started meanwhile would build and publish beside them."""
+    since = dt.datetime.fromtimestamp(time.time() - within, tz=dt.timezone.utc)
+    recent = instance.get_run_records(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.SUCCESS],
+                                                            tags={DRIVER_TAG: "sensor"}, updated_after=since))
+    pending = []
+    for refresh_id in sorted({r.dagster_run.tags[REFRESH_TAG] for r in recent if REFRESH_TAG in r.dagster_run.tags}):
+        runs = instance.get_runs(filters=dg.RunsFilter(tags={REFRESH_TAG: refresh_id}))
+        if not any(r.job_name == WAREHOUSE_JOB for r in runs):
+            pending.append(refresh_id)
+    return pending

@@ -9,9 +9,12 @@ import json
 import dagster as dg
 import pytest
 
+from dagster_project.automation.lock import RefreshBusy
 from dagster_project.automation.plan import DRIVER_TAG, REFRESH_TAG, TRIGGER_TAG
+from dagster_project.automation.refresh import run_refresh
 from dagster_project.automation.schedules import monthly_full_refresh
-from dagster_project.automation.sensors import PLAN_TAG, landing_sensor, refresh_chain
+from dagster_project.automation.sensors import PLAN_TAG, busy_reason, landing_sensor, refresh_chain
+from dagster_project.automation.state import refreshes_between_runs
 from dagster_project.core.raw_store import RawStore
 from dagster_project.resources import WarehouseResource
 from dagster_project.sources.raw_assets import RAW_ASSET_BY_KEY
@@ -149,6 +152,13 @@ def test_the_chain_requests_the_rest_of_the_plan_as_runs_succeed(instance, wareh
     [warehouse_request] = follow if isinstance(follow, list) else [follow]
     assert warehouse_request.job_name == "refresh_warehouse"
     assert warehouse_request.run_key == f"{request.tags[REFRESH_TAG]}:refresh_warehouse"
+    # Between the two runs none is unfinished, and yet the refresh is not done: a refresh
+    # command or another landing started now would build and publish beside it.
+    assert refreshes_between_runs(instance) == [request.tags[REFRESH_TAG]]
+    assert "between two runs" in busy_reason(warehouse.settings(), instance)
+    with pytest.raises(RefreshBusy, match="between two runs"):
+        run_refresh(warehouse.settings(), instance, progress=lambda _m: None)
+    assert refreshes_between_runs(instance, within=0) == []  # a chain the daemon stopped carrying on
 
     # A run the refresh command drives is carried on by the command, not by the sensor.
     cli = _run("ingest_area_lists", warehouse, instance, "2019", {REFRESH_TAG: "x", DRIVER_TAG: "cli",
