@@ -38,11 +38,12 @@ def pii_tags(holds_person_data: bool) -> dict[str, str]:
     return {PII_TAG: "true" if holds_person_data else "false"}
 
 
-def after_publish(*, kinds: set[str], description: str):
+def after_publish(*, kinds: set[str], description: str, pool: str | None = None):
     """The asset decorator of what is made from each published version after the switch
-    (its documentation, figures and report): it holds no person-level data."""
+    (its documentation, figures and report): it holds no person-level data. ``pool``: the
+    concurrency pool of a step that opens the build database."""
     return dg.asset(deps=["published_warehouse"], group_name="publish", kinds=kinds, owners=OWNERS,
-                    tags={"layer": "publish", **pii_tags(False)}, description=description)
+                    tags={"layer": "publish", **pii_tags(False)}, description=description, pool=pool)
 
 
 def catalog_problems(defs: dg.Definitions) -> list[str]:

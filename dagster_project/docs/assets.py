@@ -9,7 +9,7 @@ from dagster_project.dbt.project import dbt_project
 from dagster_project.docs.dictionary import in_version, published_tables, render_html
 from dagster_project.docs.site import DBT_DOCS, DICTIONARY, REPORTS, generate_dbt_docs, prune, version_dir
 from dagster_project.publish.warehouse import VERSIONS, current_version, list_versions, read_log
-from dagster_project.resources import WarehouseResource
+from dagster_project.resources import BUILD_DB_POOL, WarehouseResource
 
 
 @after_publish(
@@ -21,6 +21,7 @@ from dagster_project.resources import WarehouseResource
         "(`dbt docs generate`; dbt_docs/). `make docs` serves both, with Data Docs, on 127.0.0.1; the "
         "repository's docs/data_dictionary.md is the same dictionary without the counts."
     ),
+    pool=BUILD_DB_POOL,  # dbt docs generate opens the build database
 )
 def published_docs(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings()
