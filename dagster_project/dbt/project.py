@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
@@ -19,6 +21,8 @@ from dagster_dbt import DbtCliResource, DbtProject
 from packaging.version import Version
 
 from dagster_project.settings import DBT_PROJECT_DIR, get_settings
+
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
@@ -36,10 +40,24 @@ def load_manifest() -> dict:
 
 
 def prepare_manifest() -> Path:
-    """Parse the dbt project so target/manifest.json matches the code."""
+    """Parse the dbt project so target/manifest.json matches the code. dbt parses into a
+    directory of its own and the files are renamed into target/: a run worker that loads
+    the code location meanwhile reads the old manifest or the new one, never half of one."""
     env = {**os.environ, **get_settings().dbt_env()}
-    subprocess.run([dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-                    "--profiles-dir", str(DBT_PROJECT_DIR)], check=True, env=env, cwd=DBT_PROJECT_DIR)
+    target = dbt_project.manifest_path.parent
+    target.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))
+    try:
+        if (target / PARTIAL_PARSE).exists():  # dbt reparses only what changed
+            shutil.copy2(target / PARTIAL_PARSE, scratch / PARTIAL_PARSE)
+        subprocess.run([dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+                        "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(scratch)],
+                       check=True, env=env, cwd=DBT_PROJECT_DIR)
+        for written in sorted(scratch.iterdir()):
+            if written.is_file():
+                os.replace(written, target / written.name)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return dbt_project.manifest_path
 
 
