@@ -44,7 +44,7 @@ from dagster_project.automation.plan import (
     full_refresh,
     next_runs,
 )
-from dagster_project.automation.state import active_refresh_runs, ordered_partitions, refreshes_between_runs
+from dagster_project.automation.state import active_refresh_runs, ordered_partitions, refresh_in_progress
 from dagster_project.publish.inputs import unchanged_version
 from dagster_project.quality.data_docs import build_index
 from dagster_project.settings import Settings
@@ -90,28 +90,24 @@ class RefreshReport:
         return sum(r.seconds for r in self.runs)
 
 
-def _busy_runs(instance: dg.DagsterInstance, progress: Callable[[str], None]) -> list[dg.DagsterRun]:
-    """Runs of another refresh still in progress. A run that a refresh command started is
-    left behind when that command was stopped (it holds no lock now, it is this one): if its
-    run worker is gone too, the run is marked failed here, so it never blocks a refresh."""
-    busy = []
+def _mark_stopped_runs(instance: dg.DagsterInstance, progress: Callable[[str], None]) -> None:
+    """A run that a refresh command started is left behind when that command was stopped
+    (it holds no lock now, it is this one): if its run worker is gone too, the run is
+    marked failed here, so it never blocks a refresh; then the pool slots such runs kept
+    are freed."""
     for run in active_refresh_runs(instance):
         if run.tags.get(DRIVER_TAG) == "cli" and not _worker_alive(instance, run.run_id):
             instance.report_run_failed(run, message="its refresh command ended before the run did (it was stopped), "
                                                     "and its run worker is gone")
             progress(f"run {run.run_id[:8]} ({run.job_name}) of an earlier refresh that was stopped: marked failed")
-            continue
-        busy.append(run)
-    if not busy:
-        _free_slots_of_finished_runs(instance, progress)
-    return busy
+    _free_slots_of_finished_runs(instance, progress)
 
 
 def _free_slots_of_finished_runs(instance: dg.DagsterInstance, progress: Callable[[str], None]) -> None:
     """A run killed inside a pooled step (the dbt build) keeps its pool slot after it is
     marked failed, and every later run waits for that slot forever. The daemon's run
     monitoring frees such slots (dagster.yaml: free_slots_after_run_end_seconds); a refresh
-    without the daemon frees them here, when no run of a refresh is in progress."""
+    without the daemon frees them here. Only finished runs' slots are freed."""
     storage = instance.event_log_storage
     if not storage.supports_global_concurrency_limits:
         return
@@ -151,14 +147,9 @@ def run_refresh(settings: Settings, instance: dg.DagsterInstance, *, progress: C
     tests of many short refreshes pass launch.InProcessLauncher)."""
     refresh_id = refresh_id or new_refresh_id()
     with refresh_lock(settings.work_dir, refresh_id) if lock else nullcontext():
-        if busy := _busy_runs(instance, progress):
-            run = busy[0]
-            raise RefreshBusy(f"busy: refresh {run.tags.get(REFRESH_TAG)} ({run.tags.get(TRIGGER_TAG, 'unknown')}) "
-                              f"has {len(busy)} run(s) in progress, e.g. {run.job_name} run {run.run_id[:8]} "
-                              f"({run.status.value})")
-        if between := refreshes_between_runs(instance):
-            raise RefreshBusy(f"busy: refresh {between[0]}, which the daemon carries on run by run (refresh_chain), "
-                              "is between two runs; try again when its refresh_warehouse run has ended")
+        _mark_stopped_runs(instance, progress)
+        if reason := refresh_in_progress(instance):
+            raise RefreshBusy(f"busy: {reason}")
         report = RefreshReport(refresh_id)
         try:
             _refresh(settings, instance, report, progress=progress, trigger=trigger, everything=everything,

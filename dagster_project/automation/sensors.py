@@ -40,7 +40,7 @@ from dagster_project.automation.plan import (
     sources_of_files,
     warehouse_run,
 )
-from dagster_project.automation.state import active_refresh_runs, ordered_partitions, refreshes_between_runs
+from dagster_project.automation.state import ordered_partitions, refresh_in_progress
 from dagster_project.core.raw_store import RawStore
 from dagster_project.publish.inputs import unchanged_version
 from dagster_project.resources import WarehouseResource
@@ -57,12 +57,7 @@ def busy_reason(settings: Settings, instance: dg.DagsterInstance) -> str | None:
     """Why no new refresh may start now, or None."""
     if holder := lock_holder(settings.work_dir):
         return f"a refresh holds the lock ({holder})"
-    active = active_refresh_runs(instance)
-    if active:
-        return f"refresh {active[0].tags[REFRESH_TAG]} has {len(active)} run(s) in progress"
-    if between := refreshes_between_runs(instance):
-        return f"refresh {between[0]} is between two runs (refresh_chain requests its next)"
-    return None
+    return refresh_in_progress(instance)
 
 
 def run_request(planned: PlannedRun, refresh_id: str, tags: dict[str, str]) -> dg.RunRequest:

@@ -159,6 +159,10 @@ def test_the_chain_requests_the_rest_of_the_plan_as_runs_succeed(instance, wareh
     with pytest.raises(RefreshBusy, match="between two runs"):
         run_refresh(warehouse.settings(), instance, progress=lambda _m: None)
     assert refreshes_between_runs(instance, within=0) == []  # a chain the daemon stopped carrying on
+    # A failed run ends its refresh (refresh_chain requests nothing more): it is not in progress.
+    instance.add_run(dg.DagsterRun(job_name="ingest_lbf_grants", run_id="f" * 36, status=dg.DagsterRunStatus.FAILURE,
+                                   tags=request.tags))
+    assert refreshes_between_runs(instance) == [] and busy_reason(warehouse.settings(), instance) is None
 
     # A run the refresh command drives is carried on by the command, not by the sensor.
     cli = _run("ingest_area_lists", warehouse, instance, "2019", {REFRESH_TAG: "x", DRIVER_TAG: "cli",
