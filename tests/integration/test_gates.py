@@ -153,6 +153,11 @@ BROKEN_MARTS = [
      "update reports.rpt_omraade_event_study set att = att + 1 "
      "where event_key = (select min(event_key) from reports.rpt_omraade_event_study)",
      ["event_key '", "the estimate is the cohort's mean change minus the comparison areas'"]),
+    ("rpt_omraade_event_study",
+     "delete from reports.rpt_omraade_event_study where cohort in ('2011-14', 'all')",
+     ["column 'unestimated_cohort'", "'2011-14'",
+      "a round that first funded at least 5 areas with residents the year before (and 5 never-funded areas) "
+      "has estimates"]),
     ("rpt_omraade_did_areas",
      "update reports.rpt_omraade_did_areas set pre_years = 0 "
      "where did_area_key = (select min(did_area_key) from reports.rpt_omraade_did_areas)",
