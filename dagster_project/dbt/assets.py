@@ -9,7 +9,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from dagster_project.dbt.build_metadata import landing_files_of, with_build_metadata
 from dagster_project.dbt.failures import failed_nodes, failure_message
-from dagster_project.dbt.project import dbt_project
+from dagster_project.dbt.project import dbt_project, prune_build_targets
 from dagster_project.dbt.translator import TRANSLATOR
 from dagster_project.resources import BUILD_DB_POOL, WarehouseResource
 from dagster_project.sources.registry import SOURCES
@@ -33,6 +33,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     # profiles.yml and the sources read their paths from these variables.
     os.environ.update(settings.dbt_env())
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+    if pruned := prune_build_targets(Path(dbt_project.manifest_path).parent):
+        context.log.info(f"removed {pruned} old dbt build target director{'y' if pruned == 1 else 'ies'}")
     invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     target_path = Path(dbt_project.project_dir, invocation.target_path)
 

@@ -7,12 +7,14 @@ The manifest must exist before definitions load (docs/constraints.md): `make man
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
@@ -39,12 +41,60 @@ def load_manifest() -> dict:
     return json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
 
 
+# Beside the manifest: what it was parsed from (manifest_inputs) and its own digest.
+MANIFEST_INPUTS = "manifest_inputs.json"
+# dbt's own output and scratch space in the project, not inputs of a parse.
+NOT_INPUTS = {"target", "logs"}
+ADAPTER_PACKAGES = ("dbt-core", "dbt-duckdb")
+
+
+def manifest_inputs(project_dir: Path, env: Mapping[str, str]) -> dict:
+    """Everything `dbt parse` reads, as digests: every file of the dbt project (models,
+    macros, seeds, tests, yml, profiles.yml) outside target/ and logs/, the environment
+    variables dbt reads (the project's and dbt's own DBT_*), and the dbt versions. Equal
+    inputs give an equal manifest. Pure but for reading the files."""
+    files = {}
+    for folder, subfolders, names in os.walk(project_dir):
+        if Path(folder) == project_dir:
+            subfolders[:] = [s for s in subfolders if s not in NOT_INPUTS]
+        for name in names:
+            path = Path(folder, name)
+            files[path.relative_to(project_dir).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    files = dict(sorted(files.items()))
+    variables = {k: v for k, v in sorted(env.items()) if k.startswith(("BOLIGSOCIAL_", "DBT_"))}
+    return {"files": files, "environment": variables,
+            "versions": {package: version(package) for package in ADAPTER_PACKAGES}}
+
+
+def _digest(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def manifest_is_current(target: Path, inputs: Mapping) -> bool:
+    """Whether target/manifest.json was parsed by ``prepare_manifest`` from ``inputs`` and
+    is unchanged since (a `dbt parse` by hand, or `dagster dev`'s, rewrites it)."""
+    recorded = target / MANIFEST_INPUTS
+    if not recorded.is_file():
+        return False
+    try:
+        record = json.loads(recorded.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    return record.get("inputs") == inputs and record.get("manifest_sha256") == _digest(target / "manifest.json")
+
+
 def prepare_manifest() -> Path:
-    """Parse the dbt project so target/manifest.json matches the code. dbt parses into a
-    directory of its own and the files are renamed into target/: a run worker that loads
-    the code location meanwhile reads the old manifest or the new one, never half of one."""
+    """Parse the dbt project so target/manifest.json matches the code, unless it already
+    does: the manifest records its inputs (``manifest_inputs``), and a refresh whose dbt
+    project, settings and dbt versions are those of the last parse starts without one.
+    dbt parses into a directory of its own and the files are renamed into target/: a run
+    worker that loads the code location meanwhile reads the old manifest or the new one,
+    never half of one."""
     env = {**os.environ, **get_settings().dbt_env()}
     target = dbt_project.manifest_path.parent
+    inputs = manifest_inputs(Path(DBT_PROJECT_DIR), env)
+    if manifest_is_current(target, inputs):
+        return dbt_project.manifest_path
     target.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))
     try:
@@ -56,9 +106,40 @@ def prepare_manifest() -> Path:
         for written in sorted(scratch.iterdir()):
             if written.is_file():
                 os.replace(written, target / written.name)
+        record = scratch / MANIFEST_INPUTS
+        record.write_text(json.dumps({"inputs": inputs, "manifest_sha256": _digest(target / "manifest.json")},
+                                     indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(record, target / MANIFEST_INPUTS)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return dbt_project.manifest_path
+
+
+# Each `dbt build` writes its compiled SQL and results into a target directory of its own
+# (dagster-dbt's dbt_models-<run>-<hash>, about 10 MB). The newest are kept for auditing a
+# recent run; older ones go, so years of monthly refreshes do not fill the disk.
+BUILD_TARGETS_KEPT = 10
+BUILD_TARGET_PATTERN = "dbt_models-*"
+
+
+def stale_build_targets(target: Path, *, keep: int = BUILD_TARGETS_KEPT, older_than_seconds: float = 3600,
+                        now: float | None = None) -> list[Path]:
+    """The build target directories under ``target`` beyond the newest ``keep``, and none
+    touched in the last ``older_than_seconds`` (a build of another instance may be writing it)."""
+    import time
+
+    now = time.time() if now is None else now
+    found = sorted((p for p in target.glob(BUILD_TARGET_PATTERN) if p.is_dir()),
+                   key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
+    return [p for p in found[keep:] if now - p.stat().st_mtime > older_than_seconds]
+
+
+def prune_build_targets(target: Path) -> int:
+    """Remove ``stale_build_targets``; returns how many went."""
+    stale = stale_build_targets(target)
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return len(stale)
 
 
 class ProjectDbtCliResource(DbtCliResource):
