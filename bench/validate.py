@@ -190,6 +190,10 @@ def _num(value: float, kind: str) -> str:
     return f"{value:.3f}" if kind == "binary" else f"{value:+.3f}"
 
 
+def _count(value: float) -> str:
+    return "hidden" if pd.isna(value) else f"{value:,.0f}"
+
+
 def effects_table(summary: pd.DataFrame) -> str:
     lines = ["| activity | outcome | year | seeds | treated (mean) | truth (mean) | estimate (mean) | mean bias "
              "(± 2 SE) | RMSE | coverage (95 % CI) | SE ratio | bias without censoring weights | naive bias |",
@@ -199,7 +203,7 @@ def effects_table(summary: pd.DataFrame) -> str:
         headline = (r["activity_code"], int(r["horizon"])) in HEADLINES and r["is_primary_outcome"]
         name = f"**{r['activity_code']}**" if headline else r["activity_code"]
         lines.append(
-            f"| {name} | {r['outcome']} | {int(r['horizon'])} | {int(r['seeds'])} | {r['treated_n']:,.0f} | "
+            f"| {name} | {r['outcome']} | {int(r['horizon'])} | {int(r['seeds'])} | {_count(r['treated_n'])} | "
             f"{_num(r['truth'], k)} | {_num(r['estimate'], k)} | {_err(r['bias'], k)} (± {_err(2 * r['bias_se'], k)[1:]}) | "
             f"{_err(r['rmse'], k)[1:]} | {_pct(r['coverage'])} ({_pct(r['coverage_low'])}-{_pct(r['coverage_high'])}) | "
             f"{r['se_ratio']:.2f} | {_err(r['excluding_bias'], k)} | {_err(r['naive_bias'], k)} |")
@@ -276,6 +280,9 @@ def render(root: Path, output: Path, plot_path: Path, *, command: str) -> None:
     except ValueError:
         plot_ref = str(plot_path)
     seed_list = sorted(int(s) for s in seeds["seed"])
+    # The revision each seed was refreshed with (a study that is stopped may resume on newer code).
+    recorded = seeds["code_revision"].dropna().unique() if "code_revision" in seeds else []
+    revisions = ", ".join(f"`{r}`" for r in sorted(recorded)) if len(recorded) else "not recorded"
     lines = [
         "# Validation: the published estimates against the generator's truth",
         "",
@@ -287,7 +294,7 @@ def render(root: Path, output: Path, plot_path: Path, *, command: str) -> None:
         "[effects.md](effects.md).",
         "",
         f"- command: `{command}`",
-        f"- scale {scale:g}, {len(seed_list)} seeds ({_ranges(seed_list)}), code revision `{code_revision()}`, "
+        f"- scale {scale:g}, {len(seed_list)} seeds ({_ranges(seed_list)}), code revision {revisions}, "
         f"written {dt.date.today().isoformat()}",
         f"- run time: {seeds['seconds'].sum() / 3600:.1f} h in all, {seeds['seconds'].median():.0f} s per seed "
         f"(median; {seeds['seconds'].min():.0f}-{seeds['seconds'].max():.0f} s) on the shared 2-core development "
@@ -299,6 +306,8 @@ def render(root: Path, output: Path, plot_path: Path, *, command: str) -> None:
         "calibrated interval gives 47 or 48 of 50, i.e. 93-97 %, only about half the time: the binomial spread",
         "is ±3 points). SE ratio: the standard deviation of the errors (log odds ratio, or points) over the mean",
         "published standard error, 1 when the intervals are as wide as the estimates' spread around the truth.",
+        "Treated (mean): the published counts of treated; \"hidden\" where every seed hides it (a count that,",
+        "subtracted from another published count, would give one from 1 to 4: docs/privacy.md).",
         "",
         "## The four headline estimates",
         "",
@@ -337,6 +346,14 @@ def render(root: Path, output: Path, plot_path: Path, *, command: str) -> None:
             "docs/effects.md gives the check at scale 1.0.",
             "",
             area_table(area_summary(area)),
+            "",
+        ]
+    estimated = sorted(int(s) for s in area["seed"].unique()) if not area.empty else []
+    if len(estimated) < len(seed_list):
+        lines += [
+            f"The event study has estimates in {len(estimated)} of the {len(seed_list)} worlds. In the others no",
+            "funding round first funded 5 areas with residents the year before (with 5 never-funded areas then),",
+            "the minimum on each side: their event study is empty, as its gate allows, and they add nothing here.",
             "",
         ]
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -384,7 +401,8 @@ def main(argv: list[str] | None = None) -> int:
             effects, events = seed_rows(args.root / f"seed-{seed}", seed)
             for frame, name in ((effects, RESULTS), (events, AREA_RESULTS)):
                 frame.to_csv(args.root / name, mode="a", header=not (args.root / name).exists(), index=False)
-            pd.DataFrame([{"seed": seed, "scale": args.scale, "seconds": round(seconds, 1)}]).to_csv(
+            pd.DataFrame([{"seed": seed, "scale": args.scale, "seconds": round(seconds, 1),
+                           "code_revision": code_revision()}]).to_csv(
                 args.root / SEEDS_LOG, mode="a", header=not (args.root / SEEDS_LOG).exists(), index=False)
             print(f"seed {seed}: refreshed in {seconds:.0f} s", flush=True)
             if not args.keep:

@@ -35,7 +35,11 @@ def test_the_validation_study_runs_on_two_seeds(tmp_path):
     text = page.read_text(encoding="utf-8")
     assert f"scale {SCALE:g}, 2 seeds (7-8)" in text
     assert "## The four headline estimates" in text and "| **fritidsjob** | fritidsjob | 0 | " in text
-    assert "coverage" in text and "## Cohort event study" in text
+    # A world this small may have no funding round with 5 areas: its event study is empty.
+    events = pd.read_csv(root / "area_results.csv")
+    assert "coverage" in text
+    assert ("## Cohort event study" in text) == (not events.empty)
+    assert ("The event study has estimates in" in text) == (events.empty or events["seed"].nunique() < 2)
     assert plot.read_bytes().startswith(b"\x89PNG")
     # A second run with the same seeds refreshes nothing and writes the same tables.
     again = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
