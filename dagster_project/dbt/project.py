@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Mapping
 from functools import cached_property
 from importlib.metadata import version
@@ -46,23 +48,27 @@ MANIFEST_INPUTS = "manifest_inputs.json"
 # dbt's own output and scratch space in the project, not inputs of a parse.
 NOT_INPUTS = {"target", "logs"}
 ADAPTER_PACKAGES = ("dbt-core", "dbt-duckdb")
+# The variables a dbt project reads are the ones its files name in env_var().
+ENV_VAR_CALL = re.compile(rb"""env_var\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]""")
 
 
 def manifest_inputs(project_dir: Path, env: Mapping[str, str]) -> dict:
     """Everything `dbt parse` reads, as digests: every file of the dbt project (models,
-    macros, seeds, tests, yml, profiles.yml) outside target/ and logs/, the environment
-    variables dbt reads (the project's and dbt's own DBT_*), and the dbt versions. Equal
-    inputs give an equal manifest. Pure but for reading the files."""
-    files = {}
+    macros, seeds, tests, yml, profiles.yml) outside target/ and logs/, the variables those
+    files read with env_var() and dbt's own DBT_* flags (values as digests: no path or
+    secret is written down), and the dbt versions. Equal inputs give an equal manifest.
+    Pure but for reading the files."""
+    files, read = {}, set()
     for folder, subfolders, names in os.walk(project_dir):
         if Path(folder) == project_dir:
             subfolders[:] = [s for s in subfolders if s not in NOT_INPUTS]
         for name in names:
-            path = Path(folder, name)
-            files[path.relative_to(project_dir).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
-    files = dict(sorted(files.items()))
-    variables = {k: v for k, v in sorted(env.items()) if k.startswith(("BOLIGSOCIAL_", "DBT_"))}
-    return {"files": files, "environment": variables,
+            content = Path(folder, name).read_bytes()
+            files[Path(folder, name).relative_to(project_dir).as_posix()] = hashlib.sha256(content).hexdigest()
+            read.update(m.decode() for m in ENV_VAR_CALL.findall(content))
+    names = sorted(k for k in env if k in read or (k.startswith("DBT_") and not k.startswith("DBT_ENV_SECRET")))
+    return {"files": dict(sorted(files.items())),
+            "environment": {k: hashlib.sha256(env[k].encode()).hexdigest() for k in names},
             "versions": {package: version(package) for package in ADAPTER_PACKAGES}}
 
 
@@ -126,8 +132,6 @@ def stale_build_targets(target: Path, *, keep: int = BUILD_TARGETS_KEPT, older_t
                         now: float | None = None) -> list[Path]:
     """The build target directories under ``target`` beyond the newest ``keep``, and none
     touched in the last ``older_than_seconds`` (a build of another instance may be writing it)."""
-    import time
-
     now = time.time() if now is None else now
     found = sorted((p for p in target.glob(BUILD_TARGET_PATTERN) if p.is_dir()),
                    key=lambda p: (p.stat().st_mtime, p.name), reverse=True)

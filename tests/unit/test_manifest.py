@@ -10,7 +10,8 @@ from pathlib import Path
 from dagster_project.dbt.project import MANIFEST_INPUTS, manifest_inputs, manifest_is_current
 from dagster_project.settings import DBT_PROJECT_DIR
 
-ENV = {"BOLIGSOCIAL_RAW_DIR": "/data/work/raw", "DBT_TARGET_PATH": "", "HOME": "/root"}
+ENV = {"BOLIGSOCIAL_RAW_DIR": "/data/work/raw", "DBT_TARGET_PATH": "", "HOME": "/root",
+       "BOLIGSOCIAL_PSEUDONYM_KEY": "a secret of sixteen+", "DBT_ENV_SECRET_TOKEN": "x"}
 
 
 def _project(tmp_path: Path) -> Path:
@@ -27,7 +28,10 @@ def test_the_inputs_are_the_project_files_the_variables_dbt_reads_and_the_versio
     assert "dbt_project.yml" in inputs["files"] and "profiles.yml" in inputs["files"]
     assert any(name.startswith("models/") for name in inputs["files"])
     assert not any(name.startswith(("target/", "logs/")) for name in inputs["files"])
-    assert inputs["environment"] == {"BOLIGSOCIAL_RAW_DIR": "/data/work/raw", "DBT_TARGET_PATH": ""}
+    # The variables the project's env_var() calls name, and dbt's flags; never a secret, and
+    # values only as digests.
+    assert set(inputs["environment"]) == {"BOLIGSOCIAL_RAW_DIR", "DBT_TARGET_PATH"}
+    assert "/data/work/raw" not in json.dumps(inputs) and "sixteen" not in json.dumps(inputs)
     assert set(inputs["versions"]) == {"dbt-core", "dbt-duckdb"}
     # Same project, same variables: the same inputs; an unrelated variable changes nothing.
     assert manifest_inputs(project, {**ENV, "HOME": "/elsewhere"}) == inputs
