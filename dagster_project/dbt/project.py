@@ -24,6 +24,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging.version import Version
 
+from dagster_project.core.files import sha256_file
 from dagster_project.settings import DBT_PROJECT_DIR, get_settings
 
 PARTIAL_PARSE = "partial_parse.msgpack"
@@ -73,7 +74,7 @@ def manifest_inputs(project_dir: Path, env: Mapping[str, str]) -> dict:
 
 
 def _digest(path: Path) -> str | None:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    return sha256_file(path) if path.is_file() else None
 
 
 def manifest_is_current(target: Path, inputs: Mapping) -> bool:
@@ -133,9 +134,9 @@ def stale_build_targets(target: Path, *, keep: int = BUILD_TARGETS_KEPT, older_t
     """The build target directories under ``target`` beyond the newest ``keep``, and none
     touched in the last ``older_than_seconds`` (a build of another instance may be writing it)."""
     now = time.time() if now is None else now
-    found = sorted((p for p in target.glob(BUILD_TARGET_PATTERN) if p.is_dir()),
-                   key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
-    return [p for p in found[keep:] if now - p.stat().st_mtime > older_than_seconds]
+    found = sorted(((p.stat().st_mtime, p.name, p) for p in target.glob(BUILD_TARGET_PATTERN) if p.is_dir()),
+                   reverse=True)
+    return [p for mtime, _, p in found[keep:] if now - mtime > older_than_seconds]
 
 
 def prune_build_targets(target: Path) -> int:

@@ -4,7 +4,7 @@
 -- first funded at least 5 areas that had residents in the year before its first year, and
 -- at least 5 never-funded areas had residents then (the report's minimum on each side). A
 -- small world may have no such round: its report is then rightly empty, not broken.
-{%- set min_areas = 5 %}
+{%- set min_areas = var('event_study_min_areas') %}
 with report as (
     select * from {{ ref('rpt_omraade_event_study') }}
 ),

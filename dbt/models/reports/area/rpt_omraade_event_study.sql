@@ -17,7 +17,7 @@
 -- DECIMAL terms, so the result does not depend on row order. docs/effects.md ("Areas") explains it.
 {%- set exact = "cast({} as decimal(38, 18))" %}
 {#- Fewer areas on a side give no usable standard error (the areas are the units of inference). #}
-{%- set min_areas = 5 %}
+{%- set min_areas = var('event_study_min_areas') %}
 {%- set series = "indicator_code, indicator_source, comparison_group" %}
 with did_values as (
     {{ did_values() }}
