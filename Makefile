@@ -10,7 +10,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 export UV_LINK_MODE ?= copy
 
-.PHONY: help install browser manifest demo generate refresh test test-study test-pythons screenshots dev serve versions rollback data-docs docs dictionary bench validate clean
+.PHONY: help install spark-env browser manifest demo generate refresh test test-study test-pythons screenshots dev serve versions rollback data-docs docs dictionary bench validate clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -22,6 +22,12 @@ $(UV):
 # location, and this machine's environment sets PYTHONDONTWRITEBYTECODE.
 install: $(UV)  ## install the locked environment into .venv
 	@$(UV) sync --frozen --quiet --compile-bytecode
+
+# The spark target's dbt (dbt-spark, pyspark) in .venv-spark, from the same uv.lock: kept out
+# of .venv (pyproject.toml, group "spark"). Spark itself runs on Java 17.
+spark-env: $(UV)  ## install dbt-spark and pyspark into .venv-spark (the spark target of dbt/profiles.yml)
+	@UV_PROJECT_ENVIRONMENT=.venv-spark $(UV) sync --frozen --quiet --only-group spark
+	@command -v java >/dev/null 2>&1 || echo "no java on PATH: the spark target needs Java 17 (Debian: openjdk-17-jre-headless)"
 
 # The auditor UI test drives Debian's Chromium headless (Playwright cannot download its own).
 browser:  ## install Debian's chromium if missing (for the auditor UI test)
@@ -42,7 +48,7 @@ generate: install  ## write the embedded default landing files only
 refresh: install  ## full refresh of whatever is in the landing directory
 	@$(UV) run --frozen python -m dagster_project refresh
 
-test: install browser  ## run the test suite
+test: install spark-env browser  ## run the test suite
 	@$(UV) run --frozen pytest
 
 test-study: install  ## the simulation study's script on 2 seeds (outside the suite: several refreshes)

@@ -59,6 +59,16 @@ def _meta(node: Mapping[str, Any]) -> dict[str, Any]:
     return {**(node.get("config", {}).get("meta") or {}), **(node.get("meta") or {})}
 
 
+# The yml declares types both engines read (`string`, dbt/macros/dialect.sql); analysts
+# query DuckDB files, whose name for it is VARCHAR.
+DUCKDB_TYPE_NAMES = {"STRING": "VARCHAR"}
+
+
+def _duckdb_type(declared: str | None) -> str:
+    name = (declared or "").upper()
+    return DUCKDB_TYPE_NAMES.get(name, name)
+
+
 def _text(value: str | None) -> str:
     return " ".join((value or "").split())
 
@@ -71,7 +81,7 @@ def published_tables(manifest: Mapping[str, Any]) -> list[Table]:
         target = _meta(node).get("publish")
         if node["resource_type"] != "model" or not target:
             continue
-        columns = tuple(Column(name, (column.get("data_type") or "").upper(), _text(column.get("description")),
+        columns = tuple(Column(name, _duckdb_type(column.get("data_type")), _text(column.get("description")),
                                _meta(column).get("count")) for name, column in node["columns"].items())
         tables.append(Table(node.get("alias") or node["name"], target, _text(node.get("description")), columns,
                             node.get("patch_path", "").split("://", 1)[-1] or node["original_file_path"]))

@@ -44,5 +44,5 @@
 {#- Round half up to `decimals` from an exact fraction k / n * per, as S4 does: in
     integers, units = (2 * per * 10^decimals * k + n) // (2 * n). -#}
 {% macro rate_half_up(k, n, per, decimals) -%}
-    cast((2 * {{ per }} * {{ 10 ** decimals }} * ({{ k }}) + ({{ n }})) // (2 * ({{ n }})) as double) / {{ 10 ** decimals }}
+    cast({{ integer_divide('(2 * ' ~ per ~ ' * ' ~ 10 ** decimals ~ ' * (' ~ k ~ ') + (' ~ n ~ '))', '(2 * (' ~ n ~ '))') }} as double) / {{ 10 ** decimals }}
 {%- endmacro %}

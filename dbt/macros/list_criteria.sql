@@ -30,7 +30,7 @@ round(case when {{ comparison }} in ('>', '>=') then {{ value }} - {{ threshold 
 
 {#- The rule as docs/list_rules.md writes it, e.g. 'DOEMTE_PCT > 2.7', 'BEBOERE >= 1000'. -#}
 {% macro list_rule_text(indicator_code, comparison, threshold) -%}
-{{ indicator_code }} || ' ' || {{ comparison }} || ' ' || regexp_replace(cast({{ threshold }} as varchar), '\.0$', '')
+{{ indicator_code }} || ' ' || {{ comparison }} || ' ' || {{ regex_replace('cast(' ~ threshold ~ ' as string)', '\\.0$', '') }}
 {%- endmacro %}
 
 {#- The S4 indicators the published list (S3) prints a value of, as their column in

@@ -26,7 +26,7 @@
 
 {#- A binary status as a cell: '0', '1' or 'unknown' (no row, or null at that age). -#}
 {% macro binary_cell(value) -%}
-    coalesce(cast(cast({{ value }} as integer) as varchar), 'unknown')
+    coalesce(cast(cast({{ value }} as integer) as string), 'unknown')
 {%- endmacro %}
 
 {#- School absence in % as a cell: '<5', '5-10' (5 <= x < 10), '10-20', '>=20' or 'unknown'. -#}

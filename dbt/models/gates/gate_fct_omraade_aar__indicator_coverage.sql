@@ -26,7 +26,7 @@ missing as (
         expected.area_id,
         expected.year,
         count(*) as n_missing,
-        string_agg(expected.indicator_code, ', ' order by expected.indicator_code) as codes
+        {{ sorted_string_agg('expected.indicator_code', "', '") }} as codes
     from expected
     where not exists (
         select 1

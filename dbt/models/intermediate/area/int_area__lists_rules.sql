@@ -30,7 +30,7 @@ computed as (
     select
         q.area_id,
         q.list_year,
-        arg_max(q.category, c.specificity) filter (where q.qualifies) as computed_category
+        {{ value_at_max('q.category', 'c.specificity') }} filter (where q.qualifies) as computed_category
     from qualified as q
     inner join {{ ref('ref_list_categories') }} as c on c.category = q.category
     group by q.area_id, q.list_year

@@ -43,8 +43,8 @@ floors as (
     select
         shares.*,
         {%- for amount in amounts %}
-        cast(shares.{{ amount }} as hugeint) * weight // plan_weight as {{ amount }}_floor,
-        cast(shares.{{ amount }} as hugeint) * weight % plan_weight as {{ amount }}_remainder{{ "," if not loop.last }}
+        {{ integer_divide('cast(shares.' ~ amount ~ ' as ' ~ type_wide_integer() ~ ') * weight', 'plan_weight') }} as {{ amount }}_floor,
+        cast(shares.{{ amount }} as {{ type_wide_integer() }}) * weight % plan_weight as {{ amount }}_remainder{{ "," if not loop.last }}
         {%- endfor %}
     from shares
 ),

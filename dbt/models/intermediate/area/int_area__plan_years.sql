@@ -4,16 +4,16 @@
 with plan_years as (
     select
         grants.*,
-        unnest(range(year(grants.start_date), year(grants.end_date) + 1)) as year
+        {{ unnest_rows(integer_series('year(grants.start_date)', 'year(grants.end_date)')) }} as year
     from {{ ref('int_area__plan_grants') }} as grants
 ),
 
 days as (
     select
         plan_years.*,
-        datediff('day', greatest(start_date, make_date(cast(year as integer), 1, 1)),
-                 least(end_date, make_date(cast(year as integer), 12, 31))) + 1 as days_in_year,
-        datediff('day', start_date, end_date) + 1 as days_in_plan
+        {{ dbt.datediff('greatest(start_date, make_date(cast(year as integer), 1, 1))',
+                        'least(end_date, make_date(cast(year as integer), 12, 31))', 'day') }} + 1 as days_in_year,
+        {{ dbt.datediff('start_date', 'end_date', 'day') }} + 1 as days_in_plan
     from plan_years
 )
 

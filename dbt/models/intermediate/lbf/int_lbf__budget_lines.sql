@@ -5,7 +5,7 @@
 with plans_2011_14 as (
     select
         *,
-        string_split(focus_areas, '|') as focus_area_list
+        {{ split_text('focus_areas', "'|'") }} as focus_area_list
     from {{ ref('stg_lbf__grants') }}
     where funding_round = '2011-14'
 ),
@@ -13,8 +13,8 @@ with plans_2011_14 as (
 exploded_2011_14 as (
     select
         *,
-        unnest(range(1, len(focus_area_list) + 1)) as line_number,
-        len(focus_area_list) as n_lines
+        {{ unnest_rows(integer_series(1, array_size('focus_area_list'))) }} as line_number,
+        {{ array_size('focus_area_list') }} as n_lines
     from plans_2011_14
 ),
 
@@ -26,15 +26,15 @@ lines_2011_14 as (
         housing_organisations,
         municipality_code,
         estate_ids,
-        trim(focus_area_list[line_number]) as focus_area_name,
+        trim({{ array_element('focus_area_list', 'line_number') }}) as focus_area_name,
         'plan' as budget_scope,
         true as is_allocated,
-        grant_lbf_ore // n_lines + case when line_number <= grant_lbf_ore % n_lines then 1 else 0 end
+        {{ integer_divide('grant_lbf_ore', 'n_lines') }} + case when line_number <= grant_lbf_ore % n_lines then 1 else 0 end
             as grant_lbf_ore,
-        cofinancing_municipality_ore // n_lines
+        {{ integer_divide('cofinancing_municipality_ore', 'n_lines') }}
             + case when line_number <= cofinancing_municipality_ore % n_lines then 1 else 0 end
             as cofinancing_municipality_ore,
-        cofinancing_housing_org_ore // n_lines
+        {{ integer_divide('cofinancing_housing_org_ore', 'n_lines') }}
             + case when line_number <= cofinancing_housing_org_ore % n_lines then 1 else 0 end
             as cofinancing_housing_org_ore,
         start_date,

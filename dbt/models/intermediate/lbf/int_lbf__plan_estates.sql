@@ -1,10 +1,18 @@
 -- Bridge: which boligafdelinger each helhedsplan covers, and the area each belongs to.
-with plan_estates as (
+with listed as (
+    select
+        plan_id,
+        funding_round,
+        {{ unnest_rows(split_text('estate_ids', "','")) }} as listed_estate_id
+    from {{ ref('int_lbf__plans') }}
+),
+
+plan_estates as (
     select distinct
         plan_id,
         funding_round,
-        trim(unnest(string_split(estate_ids, ','))) as estate_id
-    from {{ ref('int_lbf__plans') }}
+        trim(listed_estate_id) as estate_id
+    from listed
 )
 
 select

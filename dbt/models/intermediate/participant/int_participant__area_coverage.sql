@@ -19,7 +19,7 @@ plan_area_years as (
         plan_id,
         area_id,
         funding_round,
-        unnest(generate_series(first_year, last_year)) as year
+        {{ unnest_rows(integer_series('first_year', 'last_year')) }} as year
     from plan_areas
 )
 
@@ -27,6 +27,6 @@ select
     area_id,
     cast(year as integer) as year,
     count(distinct plan_id) as n_plans,
-    list(distinct funding_round order by funding_round) as funding_rounds
+    {{ sorted_distinct_array('funding_round') }} as funding_rounds
 from plan_area_years
 group by area_id, year

@@ -24,7 +24,7 @@ person_years as (
 
 select
     registrations.person_key || '/' || registrations.activity_code || '/' || registrations.plan_id
-        || '/' || strftime(registrations.start_date, '%Y-%m-%d') as episode_key,
+        || '/' || cast(registrations.start_date as string) as episode_key,
     registrations.person_key,
     registrations.plan_id,
     registrations.funding_round,

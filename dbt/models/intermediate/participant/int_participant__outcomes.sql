@@ -16,7 +16,7 @@ with pool as (
 ),
 
 horizons as (
-    select unnest({{ effect_horizons() }}) as horizon
+    select {{ unnest_rows(array_of(effect_horizons())) }} as horizon
 ),
 
 -- Each pool row of a person who does not start that year: the factor it contributes to the

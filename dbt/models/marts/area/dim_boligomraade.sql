@@ -7,8 +7,8 @@ with estates as (
     select
         area_id,
         count(*) as n_estates,
-        sum(dwellings) as dwellings,
-        string_agg(distinct housing_org_name, ' | ' order by housing_org_name) as housing_organisations
+        cast(sum(dwellings) as bigint) as dwellings,
+        {{ sorted_string_agg('housing_org_name', "' | '", distinct=true) }} as housing_organisations
     from {{ ref('stg_register__estates') }}
     group by area_id
 ),
@@ -17,7 +17,7 @@ funding as (
     select
         area_id,
         min(funding_round) as first_funding_round,
-        string_agg(distinct funding_round, ', ' order by funding_round) as funding_rounds,
+        {{ sorted_string_agg('funding_round', "', '", distinct=true) }} as funding_rounds,
         count(distinct plan_id) as n_plans,
         bool_or(funding_round = '2011-14') as funded_2011_14,
         bool_or(funding_round = '2015-18') as funded_2015_18,

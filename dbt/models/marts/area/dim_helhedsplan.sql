@@ -4,7 +4,7 @@ with coverage as (
         plan_estates.plan_id,
         count(distinct plan_estates.estate_id) as n_estates,
         count(distinct plan_estates.area_id) as n_areas,
-        sum(estates.dwellings) as dwellings
+        cast(sum(estates.dwellings) as bigint) as dwellings
     from {{ ref('int_lbf__plan_estates') }} as plan_estates
     left join {{ ref('stg_register__estates') }} as estates
         on plan_estates.estate_id = estates.estate_id

@@ -10,8 +10,12 @@
 -- <column>_suppressed = true.
 {%- set panel_indicators = [] %}
 {%- for indicator in area_indicators() if indicator.panel %}{% do panel_indicators.append(indicator) %}{% endfor %}
-with years as (
-    select cast(unnest(range(2008, 2026)) as integer) as year
+with series as (
+    select {{ unnest_rows(integer_series(2008, 2025)) }} as year
+),
+
+years as (
+    select cast(year as integer) as year from series
 ),
 
 spine as (
@@ -28,9 +32,9 @@ active as (
     select
         area_id,
         year,
-        string_agg(distinct plan_id, ', ' order by plan_id) as active_plan_ids,
+        {{ sorted_string_agg('plan_id', "', '", distinct=true) }} as active_plan_ids,
         count(distinct plan_id) as n_active_plans,
-        string_agg(distinct funding_round, ', ' order by funding_round) as active_funding_rounds,
+        {{ sorted_string_agg('funding_round', "', '", distinct=true) }} as active_funding_rounds,
         bool_or(funding_round = '2011-14') as active_2011_14,
         bool_or(funding_round = '2015-18') as active_2015_18,
         bool_or(funding_round = '2019-26') as active_2019_26,

@@ -5,7 +5,7 @@ with by_round as (
     select
         area_id,
         funding_round,
-        string_agg(plan_id, ', ' order by plan_id) as plan_ids,
+        {{ sorted_string_agg('plan_id', "', '") }} as plan_ids,
         count(*) as n_plans,
         cast(sum(n_estates) as bigint) as n_estates,
         min(start_date) as start_date,

@@ -323,7 +323,7 @@ select
     estimates.term_cohort || '/' || estimates.indicator_code || '/' || estimates.indicator_source || '/'
         || estimates.comparison_group || '/'
         || case estimates.term
-            when 'event_time' then 'e' || cast(estimates.event_time as varchar)
+            when 'event_time' then 'e' || cast(estimates.event_time as string)
             else estimates.term
         end as event_key,
     estimates.indicator_code,

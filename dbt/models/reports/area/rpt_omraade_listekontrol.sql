@@ -124,11 +124,11 @@ select
         when explained.criterion = 'unexplained' then
             'the published category does not follow from the rules and no criterion value differs'
         else
-            'official ' || coalesce(cast(explained.official_value as varchar), '..')
+            'official ' || coalesce(cast(explained.official_value as string), '..')
             || case when explained.meets_by_official then ' meets ' else ' does not meet ' end || explained.rule
             || case
                 when explained.list_value is not null then
-                    '; the list gives ' || cast(explained.list_value as varchar)
+                    '; the list gives ' || cast(explained.list_value as string)
                     || case when explained.meets_by_list then ', which meets it' else ', which does not' end
                 when explained.meets_by_list is not null then
                     case when explained.meets_by_list then '; the list''s category says it is met'

@@ -17,7 +17,7 @@ last_delivered as (
 
 used_by as (
     -- The categories of the next list whose rules use each criterion.
-    select criterion, string_agg(category, ', ' order by category) as categories
+    select criterion, {{ sorted_string_agg('category', "', '") }} as categories
     from {{ ref('ref_list_rules') }}
     where (select max(list_year) from next_list) between first_year and last_year
     group by criterion

@@ -14,7 +14,7 @@ long as (
     select activity_code, 'total' as dimension, 'all' as category from episodes
     {% for dimension in dimensions %}
     union all
-    select activity_code, '{{ dimension }}', coalesce(cast({{ dimension }} as varchar), 'unknown') from episodes
+    select activity_code, '{{ dimension }}', coalesce(cast({{ dimension }} as string), 'unknown') from episodes
     {% endfor %}
 ),
 
