@@ -14,7 +14,6 @@ import subprocess
 import duckdb
 import pytest
 
-from dagster_project.publish.assets import PUBLISHED_TABLES
 from dagster_project.settings import DBT_PROJECT_DIR, REPO_ROOT, get_settings
 
 pytestmark = pytest.mark.slow
@@ -71,6 +70,9 @@ def _differences(con: duckdb.DuckDBPyConnection, published: str, spark: str) -> 
 
 
 def test_the_spark_build_runs_every_test_and_publishes_what_duckdb_published(refreshed, session_env, tmp_path):
+    # Imported here: the module reads the dbt manifest, which the session's refresh prepared.
+    from dagster_project.publish.assets import PUBLISHED_TABLES
+
     results = _build_on_spark(tmp_path / "work", tmp_path / "target")
     statuses = {r["unique_id"]: r["status"] for r in results["results"]}
     assert statuses and set(statuses.values()) <= {"success", "pass"}, {k: v for k, v in statuses.items()
