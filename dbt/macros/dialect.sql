@@ -1,7 +1,7 @@
 {#- The SQL of the project that DuckDB and Spark SQL spell differently, in one place: each
     macro dispatches on the adapter (duckdb__ for the embedded build database, spark__ for
-    Apache Spark), and an adapter without an implementation fails to compile, naming the
-    macro. The raw layer as the sources' relations is macros/raw_layer.sql.
+    Apache Spark); on an adapter without an implementation dbt's dispatch fails to compile,
+    naming the macro and the implementations it looked for. The raw layer as the sources' relations is macros/raw_layer.sql.
 
     Everything else in the models, tests and gates is SQL both engines read the same:
     `count(*) filter (where ...)`, `any_value`, `bool_or`, `bool_and`, `qualify`,
@@ -15,31 +15,19 @@
 {%- endmacro %}
 {% macro duckdb__unnest_rows(array) -%} unnest({{ array }}) {%- endmacro %}
 {% macro spark__unnest_rows(array) -%} explode({{ array }}) {%- endmacro %}
-{% macro default__unnest_rows(array) -%}
-    {{ exceptions.raise_compiler_error("unnest_rows has no implementation for adapter " ~ adapter.type()) }}
-{%- endmacro %}
-
 {#- The integers from `first` to `last`, both included, as an array. -#}
 {% macro integer_series(first, last) -%}
     {{ return(adapter.dispatch('integer_series')(first, last)) }}
 {%- endmacro %}
 {% macro duckdb__integer_series(first, last) -%} generate_series({{ first }}, {{ last }}) {%- endmacro %}
 {% macro spark__integer_series(first, last) -%} sequence({{ first }}, {{ last }}) {%- endmacro %}
-{% macro default__integer_series(first, last) -%}
-    {{ exceptions.raise_compiler_error("integer_series has no implementation for adapter " ~ adapter.type()) }}
-{%- endmacro %}
-
 {#- An array literal of the given Jinja list of numbers. -#}
 {% macro array_of(values) -%}
     {{ return(adapter.dispatch('array_of')(values)) }}
 {%- endmacro %}
 {% macro duckdb__array_of(values) -%} [{{ values | join(', ') }}] {%- endmacro %}
 {% macro spark__array_of(values) -%} array({{ values | join(', ') }}) {%- endmacro %}
-{% macro default__array_of(values) -%}
-    {{ exceptions.raise_compiler_error("array_of has no implementation for adapter " ~ adapter.type()) }}
-{%- endmacro %}
-
-{#- `text` split at every `delimiter` (a one-character SQL literal) into an array. -#}
+{#- `text` split at every `delimiter` (an SQL literal, matched as it is) into an array. -#}
 {% macro split_text(text, delimiter) -%}
     {{ return(adapter.dispatch('split_text')(text, delimiter)) }}
 {%- endmacro %}
@@ -47,59 +35,35 @@
 {% macro spark__split_text(text, delimiter) -%}
     split({{ text }}, concat('\\Q', {{ delimiter }}, '\\E'))
 {%- endmacro %}
-{% macro default__split_text(text, delimiter) -%}
-    {{ exceptions.raise_compiler_error("split_text has no implementation for adapter " ~ adapter.type()) }}
-{%- endmacro %}
-
 {#- The number of elements of an array, and its `position`-th element (1 is the first). -#}
 {% macro array_size(array) -%}
     {{ return(adapter.dispatch('array_size')(array)) }}
 {%- endmacro %}
 {% macro duckdb__array_size(array) -%} len({{ array }}) {%- endmacro %}
 {% macro spark__array_size(array) -%} size({{ array }}) {%- endmacro %}
-{% macro default__array_size(array) -%}
-    {{ exceptions.raise_compiler_error("array_size has no implementation for adapter " ~ adapter.type()) }}
-{%- endmacro %}
-
 {% macro array_element(array, position) -%}
     {{ return(adapter.dispatch('array_element')(array, position)) }}
 {%- endmacro %}
 {% macro duckdb__array_element(array, position) -%} {{ array }}[{{ position }}] {%- endmacro %}
 {% macro spark__array_element(array, position) -%} element_at({{ array }}, {{ position }}) {%- endmacro %}
-{% macro default__array_element(array, position) -%}
-    {{ exceptions.raise_compiler_error("array_element has no implementation for adapter " ~ adapter.type()) }}
-{%- endmacro %}
-
 {#- Integer division, rounded towards minus infinity for the non-negative amounts it divides. -#}
 {% macro integer_divide(dividend, divisor) -%}
     {{ return(adapter.dispatch('integer_divide')(dividend, divisor)) }}
 {%- endmacro %}
 {% macro duckdb__integer_divide(dividend, divisor) -%} {{ dividend }} // {{ divisor }} {%- endmacro %}
 {% macro spark__integer_divide(dividend, divisor) -%} {{ dividend }} div {{ divisor }} {%- endmacro %}
-{% macro default__integer_divide(dividend, divisor) -%}
-    {{ exceptions.raise_compiler_error("integer_divide has no implementation for adapter " ~ adapter.type()) }}
-{%- endmacro %}
-
 {#- The integer type wide enough for an amount in øre times a weight (beyond bigint). -#}
 {% macro type_wide_integer() -%}
     {{ return(adapter.dispatch('type_wide_integer')()) }}
 {%- endmacro %}
 {% macro duckdb__type_wide_integer() -%} hugeint {%- endmacro %}
 {% macro spark__type_wide_integer() -%} decimal(38, 0) {%- endmacro %}
-{% macro default__type_wide_integer() -%}
-    {{ exceptions.raise_compiler_error("type_wide_integer has no implementation for adapter " ~ adapter.type()) }}
-{%- endmacro %}
-
 {#- The value of `value` in the row where `by` is largest (an aggregate; takes a filter). -#}
 {% macro value_at_max(value, by) -%}
     {{ return(adapter.dispatch('value_at_max')(value, by)) }}
 {%- endmacro %}
 {% macro duckdb__value_at_max(value, by) -%} arg_max({{ value }}, {{ by }}) {%- endmacro %}
 {% macro spark__value_at_max(value, by) -%} max_by({{ value }}, {{ by }}) {%- endmacro %}
-{% macro default__value_at_max(value, by) -%}
-    {{ exceptions.raise_compiler_error("value_at_max has no implementation for adapter " ~ adapter.type()) }}
-{%- endmacro %}
-
 {#- The text values of a group, sorted and joined by `delimiter` (an SQL literal); NULL
     when the group has none. `distinct=true` joins each value once. -#}
 {% macro sorted_string_agg(text, delimiter, distinct=false) -%}
@@ -112,20 +76,12 @@
     case when count({{ text }}) > 0 then
         array_join(array_sort({{ 'collect_set' if distinct else 'collect_list' }}({{ text }})), {{ delimiter }}) end
 {%- endmacro %}
-{% macro default__sorted_string_agg(text, delimiter, distinct) -%}
-    {{ exceptions.raise_compiler_error("sorted_string_agg has no implementation for adapter " ~ adapter.type()) }}
-{%- endmacro %}
-
 {#- The distinct values of a group as a sorted array. -#}
 {% macro sorted_distinct_array(value) -%}
     {{ return(adapter.dispatch('sorted_distinct_array')(value)) }}
 {%- endmacro %}
 {% macro duckdb__sorted_distinct_array(value) -%} list(distinct {{ value }} order by {{ value }}) {%- endmacro %}
 {% macro spark__sorted_distinct_array(value) -%} array_sort(collect_set({{ value }})) {%- endmacro %}
-{% macro default__sorted_distinct_array(value) -%}
-    {{ exceptions.raise_compiler_error("sorted_distinct_array has no implementation for adapter " ~ adapter.type()) }}
-{%- endmacro %}
-
 {#- The files of a raw asset's partitions (one Parquet file each, also for a partition
     without rows), as a relation with one column `file`. -#}
 {% macro raw_partition_files(identifier) -%}
@@ -140,27 +96,10 @@
     (select regexp_replace(path, '^file:', '') as file
      from binaryFile.`{{ env_var("BOLIGSOCIAL_RAW_DIR", "../data/work/raw") }}/{{ identifier }}/*.parquet`)
 {%- endmacro %}
-{% macro default__raw_partition_files(identifier) -%}
-    {{ exceptions.raise_compiler_error("raw_partition_files has no implementation for adapter " ~ adapter.type()) }}
-{%- endmacro %}
-
 {#- The number of items in a delimited string: split_count('plan_ids', "', '") is 3 for
     'a, b, c'; NULL for NULL. -#}
 {% macro split_count(text, delimiter) -%}
-    {{ return(adapter.dispatch('split_count')(text, delimiter)) }}
-{%- endmacro %}
-
-{% macro duckdb__split_count(text, delimiter) -%}
-    len(string_split({{ text }}, {{ delimiter }}))
-{%- endmacro %}
-
-{#- Spark's split takes a regular expression: the delimiter is quoted as a literal (\Q...\E). -#}
-{% macro spark__split_count(text, delimiter) -%}
-    case when {{ text }} is not null then size(split({{ text }}, concat('\\Q', {{ delimiter }}, '\\E'))) end
-{%- endmacro %}
-
-{% macro default__split_count(text, delimiter) -%}
-    {{ exceptions.raise_compiler_error("split_count has no implementation for adapter " ~ adapter.type()) }}
+    case when {{ text }} is not null then {{ array_size(split_text(text, delimiter)) }} end
 {%- endmacro %}
 
 {#- `text` with the first match of the regular expression `pattern` replaced. The pattern
@@ -181,6 +120,3 @@
     regexp_replace({{ text }}, '{{ pattern | replace("\\", "\\\\") | replace("'", "\\'") }}', '{{ replacement | replace("\\", "\\\\") | replace("'", "\\'") }}')
 {%- endmacro %}
 
-{% macro default__regex_replace(text, pattern, replacement) -%}
-    {{ exceptions.raise_compiler_error("regex_replace has no implementation for adapter " ~ adapter.type()) }}
-{%- endmacro %}

@@ -7,16 +7,26 @@
     as DuckDB refuses the row at insert. -#}
 {% macro spark__persist_constraints(relation, model) %}
   {%- if config.get('contract').enforced -%}
+    {%- set required = [] -%}
     {%- for column_name, column in model.columns.items() -%}
       {%- if column.constraints | selectattr('type', 'equalto', 'not_null') | list -%}
-        {%- set quoted = adapter.quote(column_name) if column.quote else column_name -%}
-        {%- set nulls = run_query('select count(*) from ' ~ relation ~ ' where ' ~ quoted ~ ' is null').columns[0].values()[0] -%}
-        {%- if nulls > 0 -%}
-          {{ exceptions.raise_compiler_error("contract of " ~ relation ~ ": column " ~ column_name ~ " is not_null, "
-                                             ~ nulls ~ " row(s) have NULL") }}
-        {%- endif -%}
+        {%- do required.append((column_name, adapter.quote(column_name) if column.quote else column_name)) -%}
       {%- endif -%}
     {%- endfor -%}
+    {%- if required -%}
+      {#- One scan of the table for all of them. -#}
+      {%- set counts = [] -%}
+      {%- for name, quoted in required -%}
+        {%- do counts.append('count(*) filter (where ' ~ quoted ~ ' is null)') -%}
+      {%- endfor -%}
+      {%- set nulls = run_query('select ' ~ counts | join(', ') ~ ' from ' ~ relation).rows[0] -%}
+      {%- for name, quoted in required -%}
+        {%- if nulls[loop.index0] > 0 -%}
+          {{ exceptions.raise_compiler_error("contract of " ~ relation ~ ": column " ~ name ~ " is not_null, "
+                                             ~ nulls[loop.index0] ~ " row(s) have NULL") }}
+        {%- endif -%}
+      {%- endfor -%}
+    {%- endif -%}
   {%- endif -%}
 {% endmacro %}
 
