@@ -386,9 +386,10 @@ def follow_sensors(instance, launcher, repository, warehouse, first_requests: Se
             if run.status != dg.DagsterRunStatus.SUCCESS:
                 raise RuntimeError(f"incremental: run {run_id} ({run.job_name}) ended {run.status.value}")
             [success] = instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_SUCCESS)
-            answer = refresh_chain(dg.build_run_status_sensor_context(
-                sensor_name="refresh_chain", dagster_event=success.dagster_event, dagster_instance=instance,
-                dagster_run=run, resources={"warehouse": warehouse}, repository_def=repository))
+            with dg.build_run_status_sensor_context(
+                    sensor_name="refresh_chain", dagster_event=success.dagster_event, dagster_instance=instance,
+                    dagster_run=run, resources={"warehouse": warehouse}, repository_def=repository) as context:
+                answer = refresh_chain(context)
             if isinstance(answer, dg.SkipReason):
                 progress(f"[bench] incremental: refresh_chain after {run.job_name}: {answer.skip_message}")
                 continue
@@ -424,8 +425,9 @@ def stage_incremental(env: Env) -> dict:
         shutil.move(held[0], env.landing_dir / relative)
         sampler.start()
         started = time.time()
-        tick = landing_sensor(dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse},
-                                                      repository_def=repository))
+        with dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse},
+                                     repository_def=repository) as context:
+            tick = landing_sensor(context)
         if isinstance(tick, dg.SkipReason) or not tick.run_requests:
             raise RuntimeError(f"the landing sensor requested no run for {relative}: {tick}")
         first = list(tick.run_requests)

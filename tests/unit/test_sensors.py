@@ -4,6 +4,7 @@ Dagster instance, real landing files and real ingestion runs."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 
 import dagster as dg
@@ -26,6 +27,17 @@ LISTS = "area_lists_files"
 REGISTRATIONS = "participant_registrations_files"
 
 
+@pytest.fixture(autouse=True)
+def _contexts_leave_no_instance_open():
+    """An evaluation context left open holds an instance it entered. When the garbage collector
+    finalizes it, during a later test, Dagster's current definitions-state storage reverts to a
+    dead instance's and that test fails ("undefined DagsterInstance weakref")."""
+    yield
+    gc.collect()
+    from dagster._core.storage.defs_state.base import DefsStateStorage
+    assert DefsStateStorage.get() is None, "an evaluation context of this test was not closed"
+
+
 @pytest.fixture
 def instance(tmp_path):
     (tmp_path / "dagster_home").mkdir()
@@ -41,8 +53,10 @@ def warehouse(tmp_path) -> WarehouseResource:
 
 
 def evaluate(instance, warehouse, cursor=None):
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse})
-    return landing_sensor(context)
+    # A context not closed keeps what it entered; its finalizer, run by a later garbage
+    # collection, would reset Dagster's current-instance context variable mid-test.
+    with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse}) as context:
+        return landing_sensor(context)
 
 
 def _jobs(result) -> dict[str, dg.RunRequest]:
@@ -134,10 +148,10 @@ def _run(job: str, warehouse, instance, partition: str, tags: dict[str, str]):
 
 def _chain(instance, result, warehouse):
     event = result.get_run_success_event()
-    context = dg.build_run_status_sensor_context(sensor_name="refresh_chain", dagster_event=event,
-                                                 dagster_instance=instance, dagster_run=result.dagster_run,
-                                                 resources={"warehouse": warehouse})
-    return refresh_chain(context)
+    with dg.build_run_status_sensor_context(sensor_name="refresh_chain", dagster_event=event,
+                                            dagster_instance=instance, dagster_run=result.dagster_run,
+                                            resources={"warehouse": warehouse}) as context:
+        return refresh_chain(context)
 
 
 def test_the_chain_requests_the_rest_of_the_plan_as_runs_succeed(instance, warehouse, tmp_path):
@@ -173,9 +187,10 @@ def test_the_chain_requests_the_rest_of_the_plan_as_runs_succeed(instance, wareh
 def test_the_monthly_schedule_reconciles_and_requests_the_first_run(instance, warehouse, tmp_path):
     landing = tmp_path / "landing"
     write_area_list(landing, 2019, LIST_ROWS)
-    context = dg.build_schedule_context(instance=instance, resources={"warehouse": warehouse},
-                                        scheduled_execution_time=dt.datetime(2026, 12, 1, 4, tzinfo=dt.UTC))
-    request = monthly_full_refresh(context)
+    # The context opens its own instance from the reference; closing it closes that instance.
+    with dg.build_schedule_context(instance=instance, resources={"warehouse": warehouse},
+                                   scheduled_execution_time=dt.datetime(2026, 12, 1, 4, tzinfo=dt.UTC)) as context:
+        request = monthly_full_refresh(context)
     assert isinstance(request, dg.RunRequest)
     assert request.tags[TRIGGER_TAG] == "schedule" and request.tags[DRIVER_TAG] == "sensor"
     assert request.tags[PLAN_TAG].split(",")[-1] == "refresh_warehouse"
