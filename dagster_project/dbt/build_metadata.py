@@ -231,7 +231,12 @@ def cached_column_lineage(props: Mapping[str, Any], *, manifest: Mapping[str, An
                                                     "union_by_name = true)").fetchall()} \
                 if any((raw_dir / name).glob("*.parquet")) else {}
         parents.append([uid, relation.table, relation.asset_key.to_user_string(), columns])
-    key = hashlib.sha256(json.dumps({"sql": compiled_sql, "parents": parents,
+    # The raw layer's location is in the SQL of staging models, but the lineage does not depend
+    # on it: a copied or moved work directory keeps its cache.
+    sql = compiled_sql
+    for prefix in {raw_dir.as_posix(), raw_dir.resolve().as_posix()}:
+        sql = sql.replace(prefix, "<raw_dir>")
+    key = hashlib.sha256(json.dumps({"sql": sql, "parents": parents,
                                      "columns": catalog.columns.get(_table_name(props["relation_name"]), {})},
                                     sort_keys=True).encode()).hexdigest()
     path = cache / f"{key}.json"
