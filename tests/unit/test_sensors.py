@@ -31,11 +31,15 @@ REGISTRATIONS = "participant_registrations_files"
 def _contexts_leave_no_instance_open():
     """An evaluation context left open holds an instance it entered. When the garbage collector
     finalizes it, during a later test, Dagster's current definitions-state storage reverts to a
-    dead instance's and that test fails ("undefined DagsterInstance weakref")."""
+    dead instance's and that test fails ("undefined DagsterInstance weakref"). Set up before
+    and torn down after the test's own fixtures: the storage must be what it was before (a
+    session's instance, in the whole suite, or none)."""
+    from dagster._core.storage.defs_state.base import DefsStateStorage
+
+    before = DefsStateStorage.get()
     yield
     gc.collect()
-    from dagster._core.storage.defs_state.base import DefsStateStorage
-    assert DefsStateStorage.get() is None, "an evaluation context of this test was not closed"
+    assert DefsStateStorage.get() is before, "an evaluation context of this test was not closed"
 
 
 @pytest.fixture
