@@ -13,6 +13,7 @@ assets, the dbt profile and the command line agree on where things are.
 | BOLIGSOCIAL_KEEP_VERSIONS    | 5                        | published versions kept for rollback   |
 | BOLIGSOCIAL_DOCS_PORT        | 8765                     | port of `make docs` on 127.0.0.1       |
 | BOLIGSOCIAL_RESTRICTED_GROUP | unset: the owner only    | group that may read restricted.duckdb  |
+| BOLIGSOCIAL_ENGINE           | duckdb                   | engine of the dbt build: duckdb, spark |
 
 Read where they are used: BOLIGSOCIAL_PSEUDONYM_KEY (dagster_project/pseudonym.py) and
 BOLIGSOCIAL_STATBANK_URL (dagster_project/sources/statbank/client.py).
@@ -30,6 +31,9 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 REFERENCE_SEEDS_DIR = DBT_PROJECT_DIR / "seeds" / "reference"
 DOCS_HOST = "127.0.0.1"
 DEFAULT_DOCS_PORT = 8765
+# Engines of the dbt build (docs/architecture.md, "Spark"): DuckDB, the embedded default, or
+# Apache Spark through the spark target of dbt/profiles.yml.
+ENGINES = ("duckdb", "spark")
 
 
 class SettingsError(ValueError):
@@ -52,6 +56,8 @@ class Settings:
     # Group (name or gid) that may read the person-level files besides their owner; None:
     # the owner only (dagster_project/publish/warehouse.py).
     restricted_group: str | None = None
+    # What runs the dbt build (ENGINES). The gates and publish read its tables either way.
+    engine: str = "duckdb"
 
     @property
     def raw_dir(self) -> Path:
@@ -92,7 +98,15 @@ def get_settings() -> Settings:
         keep_versions=int(os.environ.get("BOLIGSOCIAL_KEEP_VERSIONS", "5")),
         docs_port=_port("BOLIGSOCIAL_DOCS_PORT", DEFAULT_DOCS_PORT),
         restricted_group=os.environ.get("BOLIGSOCIAL_RESTRICTED_GROUP") or None,
+        engine=_engine("BOLIGSOCIAL_ENGINE"),
     )
+
+
+def _engine(var: str) -> str:
+    value = os.environ.get(var, "").strip().lower() or ENGINES[0]
+    if value not in ENGINES:
+        raise SettingsError(f"{var}={value!r}: the dbt build runs on one of {', '.join(ENGINES)}")
+    return value
 
 
 def _port(var: str, default: int) -> int:

@@ -72,11 +72,15 @@ def with_build_metadata(
     asset_key_of: Callable[[Mapping[str, Any]], dg.AssetKey],
     raw_parents: Mapping[str, Iterable[str]] | None = None,
     lineage_cache: Path | None = None,
+    with_lineage: bool = True,
+    after_build: Callable[[], None] | None = None,
 ) -> Iterator[Any]:
     """Pass dbt's Dagster events through, adding audit metadata to each model's materialization.
     ``lineage_cache``: a directory where each model's column lineage is kept by the digest
     of what it depends on (compiled SQL, parents' and own columns): a build whose SQL did
-    not change does not parse it again.
+    not change does not parse it again. ``with_lineage``: False where the compiled SQL is
+    not DuckDB's (a build on Spark). ``after_build``: called once dbt has exited, before the
+    build database is read (on Spark it makes that database: dbt/spark.py).
 
     DuckDB has one writer: the build is read only after dbt has exited, so events are
     buffered until then. If dbt failed, the models it did build still get their metadata
@@ -90,6 +94,8 @@ def with_build_metadata(
     except Exception as exc:  # re-raised below, after the events dbt did produce
         error = exc
 
+    if after_build is not None:
+        after_build()
     started = time.perf_counter()
     built = [uid for uid in map(_unique_id, buffered) if uid and uid.startswith(("model.", "seed."))]
     extra: dict[str, dict[str, Any]] = {}
@@ -97,7 +103,7 @@ def with_build_metadata(
         try:
             extra = model_metadata(built, manifest=manifest, target_path=target_path, build_db=build_db,
                                    raw_dir=raw_dir, asset_key_of=asset_key_of, raw_parents=raw_parents,
-                                   lineage_cache=lineage_cache)
+                                   lineage_cache=lineage_cache, with_lineage=with_lineage)
         except Exception as exc:  # metadata must never fail a build that succeeded
             logger.warning(f"build metadata not recorded: {type(exc).__name__}: {exc}")
         logger.info(f"build metadata for {len(extra)} dbt resources in {time.perf_counter() - started:.2f} s")
@@ -128,6 +134,7 @@ def model_metadata(
     asset_key_of: Callable[[Mapping[str, Any]], dg.AssetKey],
     raw_parents: Mapping[str, Iterable[str]] | None = None,
     lineage_cache: Path | None = None,
+    with_lineage: bool = True,
 ) -> dict[str, dict[str, Any]]:
     """Metadata per dbt unique id (models and seeds that were built)."""
     nodes = manifest["nodes"]
@@ -146,7 +153,7 @@ def model_metadata(
                 metadata["dagster/row_count"] = dg.MetadataValue.int(catalog.row_counts[uid])
             if table in catalog.columns:
                 metadata["dagster/column_schema"] = _column_schema(catalog.columns[table], props)
-            if props["resource_type"] == "model":
+            if props["resource_type"] == "model" and with_lineage:
                 try:
                     deps = cached_column_lineage(props, manifest=manifest, relations=relations, con=con,
                                                  catalog=catalog, compiled_sql=_compiled_sql(props, target_path),

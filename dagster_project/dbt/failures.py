@@ -14,12 +14,13 @@ masked.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
+from sqlglot.errors import SqlglotError
 
 from dagster_project.catalog import PERSON_COLUMN
 from dagster_project.core.cpr import mask_cpr
@@ -103,11 +104,13 @@ def _ref_name(text: Any) -> str:
 
 
 def failed_nodes(run_results: Mapping[str, Any], manifest: Mapping[str, Any], build_db: Path,
-                 source_files: Mapping[str, Sequence[str]] | None = None) -> list[FailedNode]:
+                 source_files: Mapping[str, Sequence[str]] | None = None, *,
+                 translate: Callable[[str], str] | None = None) -> list[FailedNode]:
     """Every node dbt reported as failed or errored, with example rows from the build.
 
     ``source_files`` maps a model's unique id to the landing files its lineage reaches, for
-    a failure whose rows name none."""
+    a failure whose rows name none. ``translate``: a failed test's compiled SQL as DuckDB
+    runs it on the build database (a build on Spark: dbt/spark.py)."""
     nodes = manifest["nodes"]
     failed = []
     for result in run_results.get("results", []):
@@ -126,8 +129,9 @@ def failed_nodes(run_results: Mapping[str, Any], manifest: Mapping[str, Any], bu
                            failures=result.get("failures"), message=result.get("message"))
         if kind == "test" and result["status"] == "fail" and result.get("compiled_code") and build_db.exists():
             try:
-                _examples(entry, result["compiled_code"], node, nodes.get(model_uid or ""), build_db)
-            except duckdb.Error as exc:  # the message must not fail for want of examples
+                sql = translate(result["compiled_code"]) if translate else result["compiled_code"]
+                _examples(entry, sql, node, nodes.get(model_uid or ""), build_db)
+            except (duckdb.Error, SqlglotError) as exc:  # the message must not fail for want of examples
                 entry.message = f"{entry.message or ''} (example rows unavailable: {exc})".strip()
         if not entry.files and model_uid and source_files:
             entry.files = list(source_files.get(model_uid, []))[:10]

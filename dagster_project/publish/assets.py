@@ -166,6 +166,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "data_docs": dg.MetadataValue.url(settings.docs_url("data_docs/index.html")),
             "source_files": len(sources),
             "code_revision": code_revision(),
+            "engine": settings.engine,  # what ran the dbt build (BOLIGSOCIAL_ENGINE)
             "published": True,
             "inputs_digest": digest,
         }

@@ -1,8 +1,8 @@
 """What a published version is a function of, as one digest: the gated raw layer (each
 partition's input fingerprint: its landing files, suite, parameters, reading code and
 key), the dbt project, the expectation suites, the code that builds, gates and
-publishes, the locked dependencies, and the group that may read restricted.duckdb
-(BOLIGSOCIAL_RESTRICTED_GROUP).
+publishes, the locked dependencies, the group that may read restricted.duckdb
+(BOLIGSOCIAL_RESTRICTED_GROUP) and the engine of the dbt build (BOLIGSOCIAL_ENGINE).
 
 A refresh whose digest equals the current version's publishes nothing: the same inputs
 and code give the same tables, so a second version would only repeat the first
@@ -55,6 +55,10 @@ def warehouse_inputs_digest(settings: Settings) -> str:
     _digest_files(digest, [p for p in (REPO_ROOT / "uv.lock",) if p.is_file()])
     # Who may read restricted.duckdb is part of what a version is (its group and mode).
     digest.update(b"restricted_group\0" + (settings.restricted_group or "").encode() + b"\0")
+    # A build on another engine is another version (its floats may differ in the last bits);
+    # DuckDB's digests stay what they were before there was a choice.
+    if settings.engine != "duckdb":
+        digest.update(b"engine\0" + settings.engine.encode() + b"\0")
     return digest.hexdigest()
 
 

@@ -1,43 +1,31 @@
-"""The same dbt project on Apache Spark (the `spark` target of dbt/profiles.yml: dbt-spark in
-session mode, pyspark in local mode on Java 17), built from the session's gated raw layer:
-every model, seed and dbt test runs, and every published table equals what the DuckDB
-build published, row by row; integers, text, dates and decimals exactly, floating-point
-columns within 1e-9 relative (docs/architecture.md, "Spark")."""
+"""The warehouse refresh on Apache Spark (BOLIGSOCIAL_ENGINE=spark: the spark target of
+dbt/profiles.yml, dbt-spark in session mode, pyspark in local mode on Java 17), from a copy
+of the session's refreshed environment: the bad-input corpus's entries that reach the
+warehouse build fail it on Spark with the same file, row, column and rule as on DuckDB, and
+nothing is published; with the files as they were, every model, seed and dbt test runs on
+Spark, the mart gates pass on Spark's tables, and every table the new version publishes
+equals the DuckDB build's, row by row; integers, text, dates and decimals exactly,
+floating-point columns within 1e-9 relative (docs/architecture.md, "Spark")."""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
 
+import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.settings import DBT_PROJECT_DIR, REPO_ROOT, get_settings
+from dagster_project.automation.refresh import RefreshFailed, run_refresh
+from dagster_project.dbt.spark import SPARK_DBT, tables_dir
+from dagster_project.publish.warehouse import current_version
+from dagster_project.settings import get_settings
+from tests.conftest import in_process
+from tests.corruptions import CORRUPTIONS
+from tests.reliability import private_environment, private_instance, published_fingerprint
 
 pytestmark = pytest.mark.slow
-# dbt with dbt-spark and pyspark, in an environment of its own (make spark-env).
-SPARK_DBT = REPO_ROOT / ".venv-spark" / "bin" / "dbt"
 RELATIVE = 1e-9
 FLOATS = ("DOUBLE", "FLOAT", "REAL")
-
-
-def _build_on_spark(work_dir, target_dir) -> dict:
-    """`dbt build --target spark` into ``work_dir`` (Spark's tables and catalog), its
-    artifacts in ``target_dir`` so that the code location's DuckDB manifest stays as it is."""
-    if not SPARK_DBT.exists():
-        pytest.fail(f"{SPARK_DBT} is missing: `make spark-env` installs the spark target's dbt")
-    if shutil.which("java") is None:
-        pytest.fail("no java on PATH: the spark target needs Java 17 (.ci/run installs openjdk-17-jre-headless)")
-    env = {**os.environ, **get_settings().dbt_env(), "BOLIGSOCIAL_WORK_DIR": str(work_dir),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    done = subprocess.run(
-        [str(SPARK_DBT), "build", "--target", "spark", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-         str(DBT_PROJECT_DIR), "--target-path", str(target_dir), "--log-path", str(target_dir / "logs")],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=3600)
-    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
-    return json.loads((target_dir / "run_results.json").read_text(encoding="utf-8"))
 
 
 def _differences(con: duckdb.DuckDBPyConnection, published: str, spark: str) -> list[str]:
@@ -69,26 +57,82 @@ def _differences(con: duckdb.DuckDBPyConnection, published: str, spark: str) -> 
     return problems
 
 
-def test_the_spark_build_runs_every_test_and_publishes_what_duckdb_published(refreshed, session_env, tmp_path):
+def _reaching_the_build(landing) -> list:
+    """The bad-input corpus's entries that pass their raw gates and fail in the warehouse
+    build (at a mart gate), with what each must say: found by applying each to a copy."""
+    found = []
+    for corruption in CORRUPTIONS:
+        scratch = landing.parent / f".probe-{len(found)}"
+        shutil.copytree(landing, scratch)
+        try:
+            expected = corruption.apply(scratch)
+        finally:
+            shutil.rmtree(scratch)
+        if expected.check and not expected.check.startswith("raw_"):
+            found.append(corruption)
+    return found
+
+
+def test_the_refresh_on_spark_fails_like_duckdb_and_publishes_what_duckdb_published(refreshed, session_env, defs,
+                                                                                     tmp_path, monkeypatch):
     # Imported here: the module reads the dbt manifest, which the session's refresh prepared.
     from dagster_project.publish.assets import PUBLISHED_TABLES
 
-    results = _build_on_spark(tmp_path / "work", tmp_path / "target")
-    statuses = {r["unique_id"]: r["status"] for r in results["results"]}
-    assert statuses and set(statuses.values()) <= {"success", "pass"}, {k: v for k, v in statuses.items()
-                                                                          if v not in ("success", "pass")}
-    assert sum(uid.startswith("test.") for uid in statuses) > 100  # the dbt tests ran on Spark too
+    if not SPARK_DBT.exists():
+        pytest.fail(f"{SPARK_DBT} is missing: `make spark-env` installs the spark target's dbt")
+    if shutil.which("java") is None:
+        pytest.fail("no java on PATH: the spark target needs Java 17 (.ci/run installs openjdk-17-jre-headless)")
+    env = private_environment(session_env, tmp_path, monkeypatch)
+    monkeypatch.setenv("BOLIGSOCIAL_ENGINE", "spark")
 
-    spark_tables = tmp_path / "work" / "spark" / "warehouse"
+    # The corpus's entries that reach the build, in one refresh (each breaks another file):
+    # the Spark build's gates fail each with the file, row, column and rule the DuckDB
+    # build's do (tests/integration/test_bad_input.py), and nothing is published.
+    entries = _reaching_the_build(env.landing_dir)
+    assert len(entries) >= 3, [c.name for c in entries]
+    original = tmp_path / "landing_as_it_was"
+    shutil.copytree(env.landing_dir, original)
+    expected = {c.name: c.apply(env.landing_dir) for c in entries}
+    before = published_fingerprint(env.warehouse_dir)
+    with private_instance(env) as instance:
+        with pytest.raises(RefreshFailed) as failed:
+            run_refresh(get_settings(), instance, progress=lambda _m: None, launcher=in_process(defs))
+        message = str(failed.value)
+        assert failed.value.run_id, message
+        failed_checks = {e.dagster_event.event_specific_data.asset_check_key.to_user_string()
+                         for e in instance.all_logs(failed.value.run_id,
+                                                    of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+                         if not e.dagster_event.event_specific_data.passed}
+        for name, wanted in expected.items():
+            assert wanted.check in failed_checks, f"{name}: {wanted.check} did not fail on Spark; failed: {failed_checks}"
+            for fragment in wanted.fragments:
+                assert fragment in message, f"{name}: {fragment!r} not in:\n{message}"
+            for secret in wanted.forbidden:
+                assert secret not in message
+        assert published_fingerprint(env.warehouse_dir) == before
+
+        # The files as they were: built, gated and published from Spark's tables.
+        shutil.rmtree(env.landing_dir)
+        shutil.copytree(original, env.landing_dir)
+        report = run_refresh(get_settings(), instance, progress=lambda _m: None, launcher=in_process(defs))
+        [warehouse_run] = [r for r in report.runs if r.job == "refresh_warehouse"]
+        checks = [e.dagster_event.event_specific_data for e in
+                  instance.all_logs(warehouse_run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)]
+    assert current_version(env.warehouse_dir) != before["link current"].split("/")[-1]
+    # Every dbt test ran on Spark and every mart gate on Spark's tables, and all passed.
+    assert len(checks) > 100 and all(c.passed for c in checks), [c.asset_check_key for c in checks if not c.passed]
+    assert sum(c.asset_check_key.name.startswith("gx_") for c in checks) >= 20
+
     differing = {}
     with duckdb.connect() as con:
         for database in ("marts", "restricted"):
-            con.execute(f"attach '{session_env.warehouse_dir / f'{database}.duckdb'}' as {database} (read_only)")
+            con.execute(f"attach '{session_env.warehouse_dir / f'{database}.duckdb'}' as duck_{database} (read_only)")
+            con.execute(f"attach '{env.warehouse_dir / f'{database}.duckdb'}' as spark_{database} (read_only)")
         for table in PUBLISHED_TABLES:
-            files = spark_tables / f"{table.schema}.db" / table.name
+            files = tables_dir(get_settings()) / f"{table.schema}.db" / table.name
             assert any(files.glob("*.parquet")), f"Spark built no table {table.schema}.{table.name}"
-            problems = _differences(con, f'{table.database}.main."{table.name}"',
-                                    f"read_parquet('{files.as_posix()}/*.parquet')")
+            problems = _differences(con, f'duck_{table.database}.main."{table.name}"',
+                                    f'spark_{table.database}.main."{table.name}"')
             if problems:
                 differing[table.name] = problems
     assert len(PUBLISHED_TABLES) >= 10
