@@ -10,7 +10,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 export UV_LINK_MODE ?= copy
 
-.PHONY: help install spark-env browser manifest demo generate refresh test test-study test-pythons screenshots dev serve versions rollback data-docs docs dictionary bench validate clean
+.PHONY: help install spark-env browser manifest demo generate refresh test test-study test-pythons screenshots dev serve versions rollback data-docs docs dictionary bench bench-engines validate clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -95,6 +95,9 @@ dictionary: install  ## write docs/data_dictionary.md from the dbt docs
 
 bench: install  ## benchmark full and incremental refreshes at scales 0.1, 0.3, 1.0 against the floor (BENCHMARKS.md; about 20 min)
 	@$(UV) run --frozen python bench/refresh.py
+
+bench-engines: install spark-env  ## the full refresh with the dbt build on DuckDB and on Spark, at scales 0.3 and 1.0 (BENCHMARKS.md, "Engines")
+	@$(UV) run --frozen python bench/engines.py
 
 SEEDS ?= 50
 VALIDATE_SCALE ?= 0.05

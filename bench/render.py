@@ -6,6 +6,8 @@ write files.
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 from typing import Any
 
@@ -249,6 +251,12 @@ def render(results: dict[str, Any], plot: Path, command: str) -> str:
     for label, value in rows:
         add(f"| {label} | " + " | ".join(value(r) for r in runs) + " |")
     add("")
+    # Spark against DuckDB, measured apart by bench/engines.py.
+    engines = REPO_ROOT / "bench" / "measured" / "engines.json"
+    if engines.is_file():
+        from bench.engines import marked_section
+
+        add(marked_section(json.loads(engines.read_text(encoding="utf-8"))))
     notes = REPO_ROOT / "bench" / "benchmark_notes.md"
     if notes.is_file():
         add(notes.read_text(encoding="utf-8").strip() + "\n")

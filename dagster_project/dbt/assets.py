@@ -9,7 +9,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from dagster_project.dbt.build_metadata import landing_files_of, with_build_metadata
 from dagster_project.dbt.failures import failed_nodes, failure_message
-from dagster_project.dbt.project import dbt_project, load_manifest, prune_build_targets
+from dagster_project.dbt.project import dbt_project, prune_build_targets
 from dagster_project.dbt.spark import SPARK_TARGET, catalog_spark_build, spark_dbt_executable, tables_dir, to_duckdb
 from dagster_project.dbt.translator import TRANSLATOR
 from dagster_project.resources import BUILD_DB_POOL, WarehouseResource
@@ -43,9 +43,9 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
         context.log.info(f"BOLIGSOCIAL_ENGINE=spark: dbt builds on Apache Spark; tables in {tables_dir(settings)}")
     invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     target_path = Path(dbt_project.project_dir, invocation.target_path)
-    # What reads the build reads DuckDB's relations: on Spark, the manifest the code location
-    # was defined from (the same nodes) names the catalog of Spark's tables.
-    manifest = load_manifest() if on_spark else invocation.manifest
+    # The manifest the code location was defined from (DuckDB's relations): on Spark too it
+    # names what reads the build, the catalog of Spark's tables.
+    manifest = invocation.manifest
 
     def catalog() -> None:
         # The build's own manifest holds Spark's compiled SQL (invocation.manifest is the
@@ -53,7 +53,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
         built = target_path / "manifest.json"
         spark_manifest = json.loads(built.read_text(encoding="utf-8")) if built.is_file() else None
         relations = catalog_spark_build(settings, manifest, spark_manifest)
-        context.log.info(f"build database {settings.build_db}: a catalog of {len(relations)} tables Spark built")
+        context.log.info(f"build database {settings.build_db}: a catalog of the {len(relations)} relations Spark built")
 
     yield from with_build_metadata(
         invocation.stream(),

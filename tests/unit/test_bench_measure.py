@@ -51,3 +51,24 @@ def test_raw_phases_are_placed_backwards_from_each_partitions_event():
     assert stages["raw gates"]["seconds"] == pytest.approx(5.0)
     assert stages["dbt"]["seconds"] == pytest.approx(9.0)
     assert result["details"]["before_first_run_seconds"] == pytest.approx(5.0)
+
+
+def test_the_engines_section_replaces_itself_and_leaves_the_rest(tmp_path):
+    from bench.engines import END, START, write_section
+
+    def results(dbt_seconds: float) -> dict:
+        refresh = {"wall_seconds": 100.0, "peak_rss_bytes": 1, "details": {"sampled_peak_rss_bytes": 2**30},
+                   "stages": {s: {"seconds": 1.0} for s in ("mart gates", "publish")} | {"dbt": {"seconds": dbt_seconds}}}
+        return {"command": "bench/engines.py", "started": "now", "machine": {"cores": 2, "code_revision": "abc"},
+                "runs": [{"scale": 1.0, "generate": {"notes": {"person_years": 11}},
+                          "refresh": {"duckdb": refresh, "spark": {**refresh, "stages": {**refresh["stages"],
+                                                                                      "dbt": {"seconds": 50.0}}}}}]}
+
+    benchmarks = tmp_path / "BENCHMARKS.md"
+    benchmarks.write_text("# Benchmarks\n\nhand-written notes\n", encoding="utf-8")
+    write_section(benchmarks, results(10.0))
+    write_section(benchmarks, results(25.0))
+    text = benchmarks.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmarks\n\nhand-written notes\n")
+    assert text.count(START) == text.count(END) == 1
+    assert "2.0 times as long on Spark (50.0 s against 25.0 s)" in text and "10.0 s" not in text
