@@ -28,7 +28,9 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from bench.measure import machine  # noqa: E402
+from bench.render import _s  # noqa: E402
 from bench.sources import Env, _run_in_child, _size  # noqa: E402
+from dagster_project.dbt.spark import SPARK_DBT  # noqa: E402
 
 DEFAULT_SCALES = (0.3, 1.0)
 ENGINES = ("duckdb", "spark")
@@ -57,12 +59,8 @@ def run_scale(scale: float, seed: int, data_root: Path) -> dict[str, Any]:
         stages = refreshes[engine]["stages"]
         print(f"[engines] scale {scale:g}: {engine}: refresh {refreshes[engine]['wall_seconds']:.1f} s, "
               f"dbt {stages['dbt']['seconds']:.1f} s, peak "
-              f"{_size(refreshes[engine]['details'].get('sampled_peak_rss_bytes') or 0)}", flush=True)
+              f"{_size(refreshes[engine]['details']['sampled_peak_rss_bytes'])}", flush=True)
     return {"scale": scale, "seed": seed, "data_root": str(root), "generate": generated, "refresh": refreshes}
-
-
-def _s(seconds: float) -> str:
-    return f"{seconds:,.1f} s"
 
 
 def render_section(results: dict[str, Any]) -> str:
@@ -71,7 +69,7 @@ def render_section(results: dict[str, Any]) -> str:
     out = ["## Engines: Spark against DuckDB\n",
            "The same full refresh with the dbt build on each engine (`BOLIGSOCIAL_ENGINE`), measured in one "
            f"run of `bench/engines.py` on {results['machine']['cores']} cores at revision "
-           f"{results['machine']['code_revision']} ({results['started']}); figures in `bench/measured/engines.json`. Spark runs in local mode in the "
+           f"{results['machine']['code_revision']} ({results['machine']['date']}); figures in `bench/measured/engines.json`. Spark runs in local mode in the "
            "dbt process (`local[2]`, 4 GB driver), its tables Parquet files that DuckDB reads for the gates "
            "and publish.\n",
            f"```bash\n{results['command']}\n```\n",
@@ -85,7 +83,7 @@ def render_section(results: dict[str, Any]) -> str:
             out.append(f"| {run['scale']:g} | {person_years:,} | {engine} | {_s(refresh['wall_seconds'])} | "
                        f"{_s(stages['dbt']['seconds'])} | {_s(stages['mart gates']['seconds'])} | "
                        f"{_s(stages['publish']['seconds'])} | "
-                       f"{_size(refresh['details'].get('sampled_peak_rss_bytes') or refresh['peak_rss_bytes'])} |")
+                       f"{_size(refresh['details']['sampled_peak_rss_bytes'])} |")
     out.append("")
     for run in runs:
         duck, spark = (run["refresh"][e]["stages"]["dbt"]["seconds"] for e in ENGINES)
@@ -119,14 +117,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="parent of the data directories, two per scale (default %(default)s)")
     parser.add_argument("--results", default=str(RESULTS), help="where the figures go (default %(default)s)")
     args = parser.parse_args(argv)
-    if not (REPO_ROOT / ".venv-spark" / "bin" / "dbt").exists():
+    if not SPARK_DBT.exists():
         parser.error("the spark engine needs `make spark-env` (and Java 17)")
-    import datetime as dt
-
     command = ".venv/bin/python bench/engines.py" + ("" if args.scales == list(DEFAULT_SCALES) else
                                                      " --scales " + " ".join(f"{s:g}" for s in args.scales))
-    results = {"command": command, "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-               "machine": machine(), "runs": []}
+    results = {"command": command, "machine": machine(), "runs": []}
     for scale in args.scales:
         results["runs"].append(run_scale(scale, args.seed, Path(args.data_root)))
         Path(args.results).parent.mkdir(parents=True, exist_ok=True)

@@ -69,21 +69,3 @@ def private_instance(env: Environment) -> Iterator:
 
     with dg.DagsterInstance.local_temp(tempdir=str(env.dagster_home)) as instance:
         yield instance
-
-
-def plan_of_a_later_start(env: Environment) -> tuple[Path, int, str, str]:
-    """A registrations file line, and a plan of the same round that starts after the
-    participation on it: within the round's period (the raw gate passes), outside the
-    plan's (the dbt test fails)."""
-    import duckdb
-
-    with duckdb.connect(str(env.warehouse_dir / "marts.duckdb"), read_only=True) as con:
-        plans = con.sql("select plan_id, funding_round, start_date from dim_helhedsplan").fetchall()
-    for path in sorted(env.landing_dir.glob("deltagere/*/registreringer_*.csv")):
-        lines = path.read_text(encoding="utf-8").splitlines()
-        for number, line in enumerate(lines[1:], start=2):
-            fields = line.split(",")
-            later = [p for p, r, start in plans if r == path.parent.name and str(start) > fields[3]]
-            if later and fields[1] != later[0]:
-                return path, number, fields[1], later[0]
-    raise AssertionError("no registration before the start of another plan of its round")

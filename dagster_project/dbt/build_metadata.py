@@ -34,6 +34,7 @@ from sqlglot.lineage import lineage
 from sqlglot.optimizer import optimize
 
 from dagster_project.core.raw_store import RawStore
+from dagster_project.core.sql import literal
 from dagster_project.versioning import code_revision
 
 DIALECT = "duckdb"
@@ -232,9 +233,8 @@ def cached_column_lineage(props: Mapping[str, Any], *, manifest: Mapping[str, An
         columns = catalog.columns.get(relation.table)
         if columns is None and uid.startswith("source."):
             name = relation.table.split(".", 1)[1]
-            glob = (raw_dir / name / "*.parquet").as_posix()
-            quoted = "'" + glob.replace("'", "''") + "'"
-            columns = {c: t for c, t, *_ in con.sql(f"describe select * from read_parquet({quoted}, "
+            glob = literal((raw_dir / name / "*.parquet").as_posix())
+            columns = {c: t for c, t, *_ in con.sql(f"describe select * from read_parquet({glob}, "
                                                     "union_by_name = true)").fetchall()} \
                 if any((raw_dir / name).glob("*.parquet")) else {}
         parents.append([uid, relation.table, relation.asset_key.to_user_string(), columns])

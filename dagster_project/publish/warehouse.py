@@ -43,6 +43,7 @@ from typing import Any
 import duckdb
 
 from dagster_project.core.published import PublishedTable
+from dagster_project.core.sql import literal
 from dagster_project.publish.privacy_gates import GateReport, check_database
 
 MARTS_DB = "marts.duckdb"
@@ -240,7 +241,7 @@ def _build_version(target: Path, build_db: Path, tables: Sequence[PublishedTable
     databases = {database: [t for t in tables if t.database == database] for database in ("marts", "restricted")}
     for database, selected in databases.items():
         with duckdb.connect(str(target / f"{database}.duckdb")) as con:
-            con.execute(f"ATTACH {_quote(str(build_db))} AS build (READ_ONLY)")
+            con.execute(f"ATTACH {literal(str(build_db))} AS build (READ_ONLY)")
             for table in selected:
                 source = f'build."{table.schema}"."{table.name}"'
                 # In a deterministic order: the same contents give the same bytes.
@@ -262,7 +263,7 @@ def _build_version(target: Path, build_db: Path, tables: Sequence[PublishedTable
             if database == "marts":
                 for table in selected:
                     parquet = target / PARQUET_DIR / f"{table.name}.parquet"
-                    con.execute(f'COPY (SELECT * FROM main."{table.name}" ORDER BY ALL) TO {_quote(str(parquet))} '
+                    con.execute(f'COPY (SELECT * FROM main."{table.name}" ORDER BY ALL) TO {literal(str(parquet))} '
                                 "(FORMAT parquet)")
             con.execute("CHECKPOINT")
     if not privacy.passed:
@@ -276,12 +277,12 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, table: PublishedTable) -> Non
         "SELECT comment FROM duckdb_tables() WHERE database_name = 'build' AND schema_name = ? AND table_name = ?",
         [table.schema, table.name]).fetchone()
     if row and row[0]:
-        con.execute(f'COMMENT ON TABLE main."{table.name}" IS {_quote(row[0])}')
+        con.execute(f'COMMENT ON TABLE main."{table.name}" IS {literal(row[0])}')
     for column, comment in con.execute(
             "SELECT column_name, comment FROM duckdb_columns() "
             "WHERE database_name = 'build' AND schema_name = ? AND table_name = ? AND comment IS NOT NULL",
             [table.schema, table.name]).fetchall():
-        con.execute(f'COMMENT ON COLUMN main."{table.name}"."{column}" IS {_quote(comment)}')
+        con.execute(f'COMMENT ON COLUMN main."{table.name}"."{column}" IS {literal(comment)}')
 
 
 # publish_log in every version's databases: name, type, what (the column comments analysts
@@ -304,9 +305,9 @@ PUBLISH_LOG_COMMENT = ("Every version published up to and including this one: ru
 def _write_log_table(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
     con.execute("CREATE TABLE publish_log ("
                 + ", ".join(f"{name} {data_type}" for name, data_type, _ in PUBLISH_LOG_COLUMNS) + ")")
-    con.execute(f"COMMENT ON TABLE publish_log IS {_quote(PUBLISH_LOG_COMMENT)}")
+    con.execute(f"COMMENT ON TABLE publish_log IS {literal(PUBLISH_LOG_COMMENT)}")
     for name, _, comment in PUBLISH_LOG_COLUMNS:
-        con.execute(f"COMMENT ON COLUMN publish_log.{name} IS {_quote(comment)}")
+        con.execute(f"COMMENT ON COLUMN publish_log.{name} IS {literal(comment)}")
     for row in rows:
         con.execute("INSERT INTO publish_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             row["version"], row.get("action", "publish"), row["published_at"].replace("+00:00", ""),
@@ -350,10 +351,6 @@ def _prune(warehouse_dir: Path, keep: int) -> None:
             shutil.rmtree(warehouse_dir / VERSIONS / old, ignore_errors=True)
     for leftover in (warehouse_dir / VERSIONS).glob(".*.partial"):
         shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _fsync_tree(root: Path) -> None:

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -19,8 +20,7 @@ from dagster_project.core.raw_store import RawStore
 from dagster_project.publish.warehouse import current_version, list_versions
 from dagster_project.settings import REPO_ROOT, get_settings
 from tests.conftest import in_process, make_environment
-from tests.reliability import (plan_of_a_later_start, private_environment, private_instance, published_fingerprint,
-                               use_environment)
+from tests.reliability import private_environment, private_instance, published_fingerprint, use_environment
 
 pytestmark = pytest.mark.slow
 
@@ -30,9 +30,27 @@ def private_env(refreshed, session_env, tmp_path, monkeypatch):
     return private_environment(session_env, tmp_path, monkeypatch)
 
 
+def _plan_of_a_later_start(env) -> tuple[Path, int, str, str]:
+    """A registrations file line, and a plan of the same round that starts after the
+    participation on it: within the round's period (the raw gate passes), outside the
+    plan's (the dbt test fails)."""
+    import duckdb
+
+    with duckdb.connect(str(env.warehouse_dir / "marts.duckdb"), read_only=True) as con:
+        plans = con.sql("select plan_id, funding_round, start_date from dim_helhedsplan").fetchall()
+    for path in sorted(env.landing_dir.glob("deltagere/*/registreringer_*.csv")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines[1:], start=2):
+            fields = line.split(",")
+            later = [p for p, r, start in plans if r == path.parent.name and str(start) > fields[3]]
+            if later and fields[1] != later[0]:
+                return path, number, fields[1], later[0]
+    raise AssertionError("no registration before the start of another plan of its round")
+
+
 def test_a_file_that_breaks_a_dbt_test_is_named_and_deleting_it_recovers(private_env, defs):
     env = private_env
-    path, line, plan, later_plan = plan_of_a_later_start(env)
+    path, line, plan, later_plan = _plan_of_a_later_start(env)
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[line - 1] = lines[line - 1].replace(f",{plan},", f",{later_plan},", 1)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

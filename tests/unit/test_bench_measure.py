@@ -59,7 +59,7 @@ def test_the_engines_section_replaces_itself_and_leaves_the_rest(tmp_path):
     def results(dbt_seconds: float) -> dict:
         refresh = {"wall_seconds": 100.0, "peak_rss_bytes": 1, "details": {"sampled_peak_rss_bytes": 2**30},
                    "stages": {s: {"seconds": 1.0} for s in ("mart gates", "publish")} | {"dbt": {"seconds": dbt_seconds}}}
-        return {"command": "bench/engines.py", "started": "now", "machine": {"cores": 2, "code_revision": "abc"},
+        return {"command": "bench/engines.py", "machine": {"cores": 2, "code_revision": "abc", "date": "now"},
                 "runs": [{"scale": 1.0, "generate": {"notes": {"person_years": 11}},
                           "refresh": {"duckdb": refresh, "spark": {**refresh, "stages": {**refresh["stages"],
                                                                                       "dbt": {"seconds": 50.0}}}}}]}

@@ -32,10 +32,11 @@ def test_the_engine_is_part_of_a_versions_inputs_and_duckdbs_digest_is_unchanged
     assert warehouse_inputs_digest(replace(settings, engine="spark")) != warehouse_inputs_digest(settings)
 
 
-def _node(uid: str, schema: str, materialized: str = "table", resource_type: str = "model") -> dict:
+def _node(uid: str, schema: str, materialized: str = "table", resource_type: str = "model",
+          reads: tuple[str, ...] = ()) -> dict:
     name = uid.rsplit(".", 1)[1]
     return {"unique_id": uid, "resource_type": resource_type, "name": name, "alias": name, "schema": schema,
-            "config": {"materialized": materialized}}
+            "config": {"materialized": materialized}, "depends_on": {"nodes": list(reads)}}
 
 
 def test_the_build_database_becomes_a_catalog_of_sparks_tables(monkeypatch, tmp_path):
@@ -57,21 +58,26 @@ def test_the_build_database_becomes_a_catalog_of_sparks_tables(monkeypatch, tmp_
                                                 "identifier": "raw_things"}},
         "nodes": {n["unique_id"]: n for n in [
             _node("model.p.dim_x", "marts"),
-            _node("model.p.stg_things", "staging", "view"),
-            _node("model.p.stg_later", "staging", "view"),
+            _node("model.p.stg_things", "staging", "view", reads=("source.p.raw.raw_things",)),
+            _node("model.p.stg_later", "staging", "view", reads=("model.p.stg_things",)),
             _node("model.p.stg_broken", "staging", "view"),
+            _node("model.p.stg_after_broken", "staging", "view", reads=("model.p.stg_broken",)),
             _node("model.p.fct_not_built", "marts"),
             _node("test.p.not_null_dim_x_id", "tests", resource_type="test"),
         ]},
     }
-    # Spark's compiled SQL of its views: backticks, and a view of a view listed before it.
+    # Spark's compiled SQL of its views: backticks, a view of a view that sorts before it, and
+    # a view of a view that cannot be made.
     spark_manifest = {"nodes": {
         "model.p.stg_things": {"compiled_code": "select thing, coalesce(added, 'early') as added from `raw`.`raw_things`"},
         "model.p.stg_later": {"compiled_code": "select count(*) as n from `staging`.`stg_things`"},
         "model.p.stg_broken": {"compiled_code": "select * from staging.not_a_relation"},
+        "model.p.stg_after_broken": {"compiled_code": "select * from `staging`.`stg_broken`"},
     }}
     made = catalog_spark_build(settings, manifest, spark_manifest)
-    assert sorted(made) == ["marts.dim_x", "staging.stg_later", "staging.stg_things"]
+    assert sorted(made.relations) == ["marts.dim_x", "raw.raw_things", "staging.stg_later", "staging.stg_things"]
+    assert "not_a_relation" in made.left_out["staging.stg_broken"]
+    assert made.left_out["staging.stg_after_broken"] == "it reads stg_broken, which was left out"
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         assert con.sql('select * from "warehouse"."marts"."dim_x" order by id').fetchall() == [(1, "a"), (2, "b")]
         assert con.sql("select * from staging.stg_things order by thing").fetchall() == [(7, "early"), (8, "late")]
@@ -81,8 +87,16 @@ def test_the_build_database_becomes_a_catalog_of_sparks_tables(monkeypatch, tmp_
     assert not list(settings.build_db.parent.glob("*.partial"))
 
 
-def test_a_failed_tests_spark_sql_runs_on_duckdb():
-    sql = ("select `plan_id`, count(*) as n_records from `staging`.`stg_x` "
-           "where `plan_id` is not null group by `plan_id` having count(*) > 1")
-    assert to_duckdb(sql) == ('SELECT "plan_id", COUNT(*) AS n_records FROM "staging"."stg_x" '
-                              'WHERE NOT "plan_id" IS NULL GROUP BY "plan_id" HAVING COUNT(*) > 1')
+def test_a_failed_tests_spark_sql_runs_on_duckdbs_catalog(monkeypatch, tmp_path):
+    monkeypatch.setenv("BOLIGSOCIAL_WORK_DIR", str(tmp_path / "work"))
+    settings = get_settings()
+    mart = tables_dir(settings) / "marts.db" / "dim_x"
+    mart.mkdir(parents=True)
+    duckdb.sql(f"copy (select * from (values ('P1'), ('P1'), ('P2'), (null)) as t(plan_id)) "
+               f"to '{mart}/part-00000.parquet'")
+    catalog_spark_build(settings, {"nodes": {"model.p.dim_x": _node("model.p.dim_x", "marts")}})
+    # dbt's `unique` test as dbt-spark compiles it: backticks, two-part names.
+    spark_sql = ("select `plan_id` as unique_field, count(*) as n_records from `marts`.`dim_x` "
+                 "where `plan_id` is not null group by `plan_id` having count(*) > 1")
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        assert con.sql(to_duckdb(spark_sql)).fetchall() == [("P1", 2)]
