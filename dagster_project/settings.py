@@ -14,6 +14,7 @@ assets, the dbt profile and the command line agree on where things are.
 | BOLIGSOCIAL_DOCS_PORT        | 8765                     | port of `make docs` on 127.0.0.1       |
 | BOLIGSOCIAL_RESTRICTED_GROUP | unset: the owner only    | group that may read restricted.duckdb  |
 | BOLIGSOCIAL_ENGINE           | duckdb                   | engine of the dbt build: duckdb, spark |
+| BOLIGSOCIAL_DUCKDB_MEMORY    | 60 % of the machine's    | DuckDB's memory_limit in the dbt build |
 
 Read where they are used: BOLIGSOCIAL_PSEUDONYM_KEY (dagster_project/pseudonym.py) and
 BOLIGSOCIAL_STATBANK_URL (dagster_project/sources/statbank/client.py).
@@ -22,6 +23,7 @@ BOLIGSOCIAL_STATBANK_URL (dagster_project/sources/statbank/client.py).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +36,12 @@ DEFAULT_DOCS_PORT = 8765
 # Engines of the dbt build (docs/architecture.md, "Spark"): DuckDB, the embedded default, or
 # Apache Spark through the spark target of dbt/profiles.yml.
 ENGINES = ("duckdb", "spark")
+# DuckDB's own default is 80 % of memory, for its buffer manager only: at scale 10 the dbt
+# build then held 21 GB of this 24 GB machine, with the refresh's processes beside it.
+# 60 % leaves room for what DuckDB allocates outside that limit and for the rest; DuckDB
+# spills to disk what does not fit (docs/constraints.md, "Memory at scale").
+DUCKDB_MEMORY_SHARE = 0.6
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
 
 class SettingsError(ValueError):
@@ -58,6 +66,8 @@ class Settings:
     restricted_group: str | None = None
     # What runs the dbt build (ENGINES). The gates and publish read its tables either way.
     engine: str = "duckdb"
+    # DuckDB's memory_limit in the dbt build (dbt/profiles.yml), e.g. '14GB'.
+    duckdb_memory: str = "4GB"
 
     @property
     def raw_dir(self) -> Path:
@@ -85,6 +95,7 @@ class Settings:
             "BOLIGSOCIAL_WORK_DIR": str(self.work_dir),
             "BOLIGSOCIAL_RAW_DIR": str(self.raw_dir),
             "BOLIGSOCIAL_BUILD_DB": str(self.build_db),
+            "BOLIGSOCIAL_DUCKDB_MEMORY": self.duckdb_memory,
         }
 
 
@@ -99,7 +110,23 @@ def get_settings() -> Settings:
         docs_port=_port("BOLIGSOCIAL_DOCS_PORT", DEFAULT_DOCS_PORT),
         restricted_group=os.environ.get("BOLIGSOCIAL_RESTRICTED_GROUP") or None,
         engine=_engine("BOLIGSOCIAL_ENGINE"),
+        duckdb_memory=_memory("BOLIGSOCIAL_DUCKDB_MEMORY"),
     )
+
+
+def default_duckdb_memory() -> str:
+    """DUCKDB_MEMORY_SHARE of this machine's memory, in whole GB (at least 1GB)."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{max(1, int(total * DUCKDB_MEMORY_SHARE / 1e9))}GB"
+
+
+def _memory(var: str) -> str:
+    value = os.environ.get(var, "").strip()
+    if not value:
+        return default_duckdb_memory()
+    if not _MEMORY.match(value):
+        raise SettingsError(f"{var}={value!r}: an amount of memory as DuckDB reads it, e.g. 12GB or 800MiB")
+    return value.replace(" ", "")
 
 
 def _engine(var: str) -> str:
