@@ -11,47 +11,56 @@
 -- = n_pool / (n_pool - n_started) (int_participant__start_hazards). A year in which the
 -- control is not eligible (moved away, outside the target group, area not covered)
 -- carries no risk of starting and a factor of 1. Treated persons weigh 1.
-with pool as (
-    select * from {{ ref('int_participant__matching_pool') }}
+with hazards as (
+    select * from {{ ref('int_participant__start_hazards') }}
+),
+
+-- Each pool row with the factor it contributes to the censoring weight of the person's
+-- control rows of earlier years: none for a row of the year the person starts.
+pool as (
+    select
+        pool.*,
+        case
+            when not pool.is_treated
+                then cast(hazards.n_pool as double) / (hazards.n_pool - hazards.n_started)
+        end as censoring_factor
+    from {{ ref('int_participant__matching_pool') }} as pool
+    left join hazards
+        on hazards.activity_code = pool.activity_code
+        and hazards.stratum_key = pool.stratum_key
 ),
 
 horizons as (
     select {{ unnest_rows(array_of(effect_horizons())) }} as horizon
 ),
 
--- Each pool row of a person who does not start that year: the factor it contributes to the
--- censoring weight of the person's control rows of earlier years.
-remaining as (
-    select
-        pool.activity_code,
-        pool.person_key,
-        pool.participation_year as year,
-        cast(hazards.n_pool as double) / (hazards.n_pool - hazards.n_started) as censoring_factor
-    from pool
-    inner join {{ ref('int_participant__start_hazards') }} as hazards
-        on hazards.activity_code = pool.activity_code
-        and hazards.stratum_key = pool.stratum_key
-    where not pool.is_treated
-),
-
--- Per control row, the factors of the next two years (1 where the person is not in the pool).
+-- Per pool row, the factors of the person's pool rows of the next two years (1 where there
+-- is none). A pool row is unique per activity, person and year, so the next two rows of the
+-- person's rows in year order hold years t + 1 and t + 2 where the person has them. A
+-- window, not a join of the pool with itself twice: at scale 10 (34 million pool rows) the
+-- joins' hash tables did not fit in DuckDB's memory with the outcomes' beside them.
 weights as (
     select
-        pool.activity_code,
-        pool.person_key,
-        pool.participation_year,
-        coalesce(year_1.censoring_factor, 1.0) as factor_1,
-        coalesce(year_2.censoring_factor, 1.0) as factor_2
-    from pool
-    left join remaining as year_1
-        on year_1.activity_code = pool.activity_code
-        and year_1.person_key = pool.person_key
-        and year_1.year = pool.participation_year + 1
-    left join remaining as year_2
-        on year_2.activity_code = pool.activity_code
-        and year_2.person_key = pool.person_key
-        and year_2.year = pool.participation_year + 2
-    where not pool.is_treated
+        *,
+        case
+            when next_year_1 = participation_year + 1 then coalesce(next_factor_1, 1.0)
+            else 1.0
+        end as factor_1,
+        case
+            when next_year_1 = participation_year + 2 then coalesce(next_factor_1, 1.0)
+            when next_year_2 = participation_year + 2 then coalesce(next_factor_2, 1.0)
+            else 1.0
+        end as factor_2
+    from (
+        select
+            *,
+            lead(participation_year, 1) over person_years as next_year_1,
+            lead(censoring_factor, 1) over person_years as next_factor_1,
+            lead(participation_year, 2) over person_years as next_year_2,
+            lead(censoring_factor, 2) over person_years as next_factor_2
+        from pool
+        window person_years as (partition by activity_code, person_key order by participation_year)
+    ) as ahead
 ),
 
 outcomes as (
@@ -68,21 +77,17 @@ select
     pool.is_treated,
     case
         when pool.is_treated or horizons.horizon = 0 then 1.0
-        when horizons.horizon = 1 then weights.factor_1
-        else weights.factor_1 * weights.factor_2
+        when horizons.horizon = 1 then pool.factor_1
+        else pool.factor_1 * pool.factor_2
     end as censoring_weight,
     {% for outcome in participant_outcomes() -%}
     outcomes.{{ outcome.column }}{{ "," if not loop.last }}
     {% endfor %}
-from pool
+from weights as pool
 cross join horizons
 inner join outcomes
     on outcomes.person_key = pool.person_key
     and outcomes.year = pool.participation_year + horizons.horizon
-left join weights
-    on weights.activity_code = pool.activity_code
-    and weights.person_key = pool.person_key
-    and weights.participation_year = pool.participation_year
 where pool.is_treated
     or pool.first_participation_year is null
     or pool.first_participation_year > pool.participation_year + horizons.horizon
