@@ -30,6 +30,13 @@ PROVENANCE = ("source_file", "source_locator")
 RECOVERY = ("How to recover: correct the landing file(s) named above, or remove them, then refresh "
             "(python -m dagster_project refresh). A removed file's partition leaves the raw layer at the next "
             "refresh; the published warehouse is unchanged until a refresh passes every gate.")
+# A build that ran out of memory says nothing about the landing files: naming them, and
+# telling the engineer to correct them, would send them to look for a fault that is not there.
+OUT_OF_MEMORY = re.compile(r"Out of Memory Error|java\.lang\.OutOfMemoryError", re.IGNORECASE)
+OUT_OF_MEMORY_RECOVERY = (
+    "How to recover: no landing file is at fault; the build ran out of memory. Give DuckDB more "
+    "(BOLIGSOCIAL_DUCKDB_MEMORY, README's configuration table) if the machine has it, or stop what else "
+    "uses memory, then refresh (python -m dagster_project refresh). The published warehouse is unchanged.")
 
 
 @dataclass
@@ -46,6 +53,10 @@ class FailedNode:
     rows: list[dict[str, Any]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
+    @property
+    def out_of_memory(self) -> bool:
+        return self.kind != "test" and bool(OUT_OF_MEMORY.search(self.message or ""))
+
     def text(self) -> str:
         if self.kind == "test":
             head = (f"dbt test {self.name} failed on model {self.model or '(unknown)'}: rule '{self.rule}' violated"
@@ -53,7 +64,7 @@ class FailedNode:
         else:
             head = f"dbt {self.kind} {self.name} failed ({self.status}): {mask_cpr(self.message or 'no message')}"
         lines = [head]
-        if self.files:
+        if self.files and not self.out_of_memory:
             lines.append(f"  landing file(s): {', '.join(self.files)}")
         if self.rows:
             lines.append(f"  example rows (first {len(self.rows)}"
@@ -170,4 +181,5 @@ def failure_message(nodes: Sequence[FailedNode], *, error_messages: Sequence[str
         return f"dbt build failed: {detail}\n{RECOVERY}"
     tests = sum(n.kind == "test" for n in nodes)
     head = f"dbt build failed: {tests} test(s) and {len(nodes) - tests} other node(s) failed"
-    return "\n".join([head, *(n.text() for n in nodes), RECOVERY])
+    recovery = OUT_OF_MEMORY_RECOVERY if all(n.out_of_memory for n in nodes) else RECOVERY
+    return "\n".join([head, *(n.text() for n in nodes), recovery])
