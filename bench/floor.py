@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.sources import Env
+from dagster_project.core.sql import identifier, literal
 
 
 def stage_floor(env: Env) -> dict:
@@ -155,7 +156,7 @@ def _literal(value: Any) -> str:
         return f"DATE '{value.isoformat()}'"
     if hasattr(value, "isoformat"):  # pandas Timestamp
         return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
-    return "'" + str(value).replace("'", "''") + "'"
+    return literal(str(value))
 
 
 def _resolve(value: Any, parameters: dict[str, Any]) -> Any:
@@ -182,17 +183,13 @@ def _re2(regex: str) -> str:
     return CPR_REGEX_RE2 if regex == CPR_REGEX else regex
 
 
-def _quote(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
-
-
 def expectation_sql(expectation: dict, parameters: dict[str, Any], columns: Sequence[str]) -> str:
     """One aggregate that is true when the expectation holds (GX's semantics: column map
     expectations ignore nulls, except the null expectations themselves)."""
     kind = expectation["type"]
     kw = {k: _resolve(v, parameters) for k, v in expectation["kwargs"].items()}
     where = _condition(kw.get("row_condition"))
-    c = _quote(kw["column"]) if "column" in kw else None
+    c = identifier(kw["column"]) if "column" in kw else None
 
     def none_where(bad: str) -> str:
         return f"count(*) FILTER (WHERE {where} AND ({bad})) = 0"
@@ -232,10 +229,10 @@ def expectation_sql(expectation: dict, parameters: dict[str, Any], columns: Sequ
     if kind == "expect_column_values_to_be_unique":
         return f"count({c}) FILTER (WHERE {where}) = count(DISTINCT {c}) FILTER (WHERE {where})"
     if kind == "expect_compound_columns_to_be_unique":
-        row = "row(" + ", ".join(_quote(x) for x in kw["column_list"]) + ")"
+        row = "row(" + ", ".join(identifier(x) for x in kw["column_list"]) + ")"
         return f"count(*) FILTER (WHERE {where}) = count(DISTINCT {row}) FILTER (WHERE {where})"
     if kind in ("expect_column_pair_values_a_to_be_greater_than_b", "expect_column_pair_values_to_be_equal"):
-        a, b = _quote(kw["column_A"]), _quote(kw["column_B"])
+        a, b = identifier(kw["column_A"]), identifier(kw["column_B"])
         if kind.endswith("equal"):
             bad = f"{a} IS DISTINCT FROM {b}"
         else:
