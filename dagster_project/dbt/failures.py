@@ -153,7 +153,9 @@ def failed_nodes(run_results: Mapping[str, Any], manifest: Mapping[str, Any], bu
 def _examples(entry: FailedNode, sql: str, test: Mapping[str, Any], model: Mapping[str, Any] | None,
               build_db: Path) -> None:
     with duckdb.connect(str(build_db), read_only=True) as con:
-        relation = con.sql(f"select * from ({sql}) as failing")
+        # In a fixed order: the same failure names the same example rows in every run,
+        # whatever order the build stored its rows in (it keeps none: dbt/profiles.yml).
+        relation = con.sql(f"select * from ({sql}) as failing order by all")
         columns = relation.columns
         rows = relation.limit(EXAMPLES).fetchall()
         entry.columns = list(columns)
