@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +53,12 @@ def _path(var: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+def default_duckdb_memory() -> str:
+    """DUCKDB_MEMORY_SHARE of this machine's memory, in whole GB (at least 1GB)."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{max(1, int(total * DUCKDB_MEMORY_SHARE / 1e9))}GB"
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -67,7 +73,7 @@ class Settings:
     # What runs the dbt build (ENGINES). The gates and publish read its tables either way.
     engine: str = "duckdb"
     # DuckDB's memory_limit in the dbt build (dbt/profiles.yml), e.g. '14GB'.
-    duckdb_memory: str = "4GB"
+    duckdb_memory: str = field(default_factory=default_duckdb_memory)
 
     @property
     def raw_dir(self) -> Path:
@@ -112,12 +118,6 @@ def get_settings() -> Settings:
         engine=_engine("BOLIGSOCIAL_ENGINE"),
         duckdb_memory=_memory("BOLIGSOCIAL_DUCKDB_MEMORY"),
     )
-
-
-def default_duckdb_memory() -> str:
-    """DUCKDB_MEMORY_SHARE of this machine's memory, in whole GB (at least 1GB)."""
-    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return f"{max(1, int(total * DUCKDB_MEMORY_SHARE / 1e9))}GB"
 
 
 def _memory(var: str) -> str:

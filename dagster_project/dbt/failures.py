@@ -34,9 +34,10 @@ RECOVERY = ("How to recover: correct the landing file(s) named above, or remove 
 # telling the engineer to correct them, would send them to look for a fault that is not there.
 OUT_OF_MEMORY = re.compile(r"Out of Memory Error|java\.lang\.OutOfMemoryError", re.IGNORECASE)
 OUT_OF_MEMORY_RECOVERY = (
-    "How to recover: no landing file is at fault; the build ran out of memory. Give DuckDB more "
-    "(BOLIGSOCIAL_DUCKDB_MEMORY, README's configuration table) if the machine has it, or stop what else "
-    "uses memory, then refresh (python -m dagster_project refresh). The published warehouse is unchanged.")
+    "How to recover: no landing file is at fault; the build ran out of memory. Give the engine more if "
+    "the machine has it (DuckDB: BOLIGSOCIAL_DUCKDB_MEMORY, README's configuration table; Spark: "
+    "spark.driver.memory in dbt/profiles.yml), or stop what else uses memory, then refresh "
+    "(python -m dagster_project refresh). The published warehouse is unchanged.")
 
 
 @dataclass

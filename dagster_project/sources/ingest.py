@@ -290,7 +290,7 @@ def ingest(context: dg.AssetExecutionContext, source: Source, settings: Settings
     for index, key in enumerate(keys, start=1):
         outcome = ingest_partition(context, source, settings, key, reuse=reuse)
         outcomes.append(outcome)
-        if outcome.status == "gated":
+        if outcome.status != "unchanged":  # it read the files (a failed one too)
             release_memory()
         if key is not None:
             if outcome.status != "failed":

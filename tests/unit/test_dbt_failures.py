@@ -21,7 +21,7 @@ def test_a_model_out_of_memory_names_no_file_and_says_what_to_do():
     text = failure_message([_model(OOM)])
     assert "Out of Memory Error" in text
     assert OUT_OF_MEMORY_RECOVERY in text and RECOVERY not in text
-    assert "BOLIGSOCIAL_DUCKDB_MEMORY" in text
+    assert "BOLIGSOCIAL_DUCKDB_MEMORY" in text and "spark.driver.memory" in text
     assert FILES[0] not in text
 
 
