@@ -257,7 +257,7 @@ def validate_frame(frame: pd.DataFrame, suite: str, *, subject: str,
         result_format["unexpected_index_column_names"] = gx_index
     view = _validation_view(frame, spec)
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": view})
-    with _fast_gx(gx_index, narrow=narrow):
+    with _fast_gx(gx_index, narrow=narrow, conditioned=_columns_by_condition(spec)):
         validation = batch.validate(_gx_suite(suite), expectation_parameters=dict(parameters or {}),
                                     result_format=result_format)
     locators = _Locators(frame) if gx_index != index_columns else None
@@ -372,13 +372,17 @@ def _domain_columns(domain_kwargs: Mapping[str, Any], columns: Sequence[str],
                     index_columns: Sequence[str] = ()) -> list[str] | None:
     """The columns a column, column-pair or multicolumn domain reads (with those its row
     condition names, and the index columns that name its failing rows); None for a table
-    domain, which gets the whole frame."""
+    domain, which gets the whole frame. A table domain with a row condition that only
+    column expectations carry is where GX counts their rows and reads their columns
+    (its map metrics take the column from the table domain), so it gets those columns."""
     named = [domain_kwargs[k] for k in ("column", "column_A", "column_B") if domain_kwargs.get(k) is not None]
     named += list(domain_kwargs.get("column_list") or ())
+    condition = domain_kwargs.get("row_condition")
+    if not named and condition:
+        named = list(_conditioned_columns[-1].get(_condition_text(condition), ()))
     if not named:
         return None
     named += list(index_columns)
-    condition = domain_kwargs.get("row_condition")
     if condition:
         # Every word of the condition that is a column: more than it needs is harmless, one
         # too few makes the expectation an error (never a pass).
@@ -392,6 +396,9 @@ def _domain_columns(domain_kwargs: Mapping[str, Any], columns: Sequence[str],
 NARROW_FROM_ROWS = 20_000
 _get_domain_records = pandas_execution_engine.PandasExecutionEngine.get_domain_records
 _index_columns: list[Sequence[str]] = [()]  # of the suite running now (a stack: validations never nest)
+# of the suite running now: row condition -> the columns of the column expectations that
+# carry it, for the conditions no table expectation carries
+_conditioned_columns: list[Mapping[str, frozenset[str]]] = [{}]
 _configuration = Expectation.configuration
 # per running validation: id(expectation) -> (expectation, its configuration)
 _configurations: list[dict[int, tuple[Any, Any]]] = []
@@ -458,8 +465,33 @@ def _remembered_row_condition_filter(self, data: pd.DataFrame, row_condition: An
     return memo[frame_key]
 
 
+def _condition_text(condition: Any) -> str:
+    """A row condition as the suite file writes it (GX hands it on as a dict)."""
+    if isinstance(condition, Mapping):
+        return str(condition.get("pass_through_filter") or json.dumps(condition, sort_keys=True, default=str))
+    return str(getattr(condition, "pass_through_filter", None) or condition)
+
+
+def _columns_by_condition(spec: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """Row condition -> the columns of the suite's column expectations that carry it; a
+    condition that a table expectation carries too is left out (its domain stays whole)."""
+    by_condition: dict[str, set[str]] = {}
+    whole: set[str] = set()
+    for expectation in spec["expectations"]:
+        kwargs = expectation["kwargs"]
+        if not kwargs.get("row_condition"):
+            continue
+        text = _condition_text(kwargs["row_condition"])
+        columns = _columns_of(kwargs)
+        if not columns or expectation["type"].startswith("expect_table_"):
+            whole.add(text)
+        by_condition.setdefault(text, set()).update(columns)
+    return {text: frozenset(columns) for text, columns in by_condition.items() if text not in whole}
+
+
 @contextmanager
-def _fast_gx(index_columns: Sequence[str], *, narrow: bool) -> Iterator[None]:
+def _fast_gx(index_columns: Sequence[str], *, narrow: bool,
+             conditioned: Mapping[str, frozenset[str]] | None = None) -> Iterator[None]:
     """While a suite runs: each expectation's domain holds only the columns it reads (for a
     frame large enough to gain from it), each row condition is evaluated once, and each
     expectation's configuration is built once."""
@@ -469,6 +501,7 @@ def _fast_gx(index_columns: Sequence[str], *, narrow: bool) -> Iterator[None]:
     Expectation.configuration = property(_remembered_configuration)
     engine._apply_row_condition_filter = _remembered_row_condition_filter
     _index_columns.append(tuple(index_columns))
+    _conditioned_columns.append(dict(conditioned or {}))
     _configurations.append({})
     _row_conditions.append({})
     try:
@@ -477,6 +510,7 @@ def _fast_gx(index_columns: Sequence[str], *, narrow: bool) -> Iterator[None]:
         _row_conditions.pop()
         engine._apply_row_condition_filter = _apply_row_condition_filter
         _configurations.pop()
+        _conditioned_columns.pop()
         _index_columns.pop()
         Expectation.configuration = _configuration
         engine.get_domain_records = _get_domain_records

@@ -197,3 +197,20 @@ def test_every_raw_suite_finds_what_plain_gx_finds(small_world):
             assert {o.rule for o in gate.failed} >= {"koen is known for everybody",
                                                      "fritidsjob is null outside ages 13-17"}
     assert compared > 60
+
+
+def test_a_row_condition_domain_holds_its_expectations_columns_unless_a_table_expectation_shares_it():
+    spec = {"expectations": [
+        {"type": "expect_column_values_to_be_null", "kwargs": {"column": "a", "row_condition": "age > 17"}},
+        {"type": "expect_column_values_to_be_null", "kwargs": {"column": "b", "row_condition": "age > 17"}},
+        {"type": "expect_column_values_to_be_null", "kwargs": {"column": "c", "row_condition": "age < 6"}},
+        {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1, "row_condition": "age < 6"}},
+    ]}
+    conditioned = gx_runner._columns_by_condition(spec)
+    assert conditioned == {"age > 17": frozenset({"a", "b"})}
+    with gx_runner._fast_gx(["_source_row"], narrow=True, conditioned=conditioned):
+        columns = ["a", "b", "c", "age", "_source_row", "other"]
+        table = {"row_condition": {"pass_through_filter": "age > 17", "type": "pass_through"}}
+        assert gx_runner._domain_columns(table, columns, ["_source_row"]) == ["a", "b", "age", "_source_row"]
+        shared = {"row_condition": {"pass_through_filter": "age < 6", "type": "pass_through"}}
+        assert gx_runner._domain_columns(shared, columns, ["_source_row"]) is None
