@@ -15,12 +15,15 @@ from bench.sources import _size
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# Targets of issue 7, at scale 1.0 on the 2-core machine.
-TARGET_REFRESH_SECONDS = 15 * 60
-TARGET_PEAK_BYTES = 8 * 1024**3
+# The open issues' targets on the 2-core machine, each at the scale its issue names:
+# orchestration (12) and gate cost (14) at scale 1.0, one machine at scale 10 (18).
+TARGET_RUNS = 8
+TARGET_ORCHESTRATION_SHARE = 0.10
 TARGET_DBT_OVER_FLOOR = 1.3
-TARGET_GATE_SHARE = 0.20
-TARGET_INCREMENTAL_SHARE = 0.25
+TARGET_INCREMENTAL_SHARE = 0.10
+TARGET_GATE_SHARE = 0.15
+TARGET_SCALE10_REFRESH_SECONDS = 25 * 60
+TARGET_SCALE10_PEAK_BYTES = 20 * 10**9  # "20 GB"; _size prints GiB, which is stricter
 
 
 def figures(run: dict[str, Any]) -> dict[str, Any]:
@@ -180,25 +183,33 @@ def render(results: dict[str, Any], plot: Path, command: str) -> str:
     add("| floor: mart gates as SQL aggregates | " + " | ".join(
         _s(f["floor_mart_gates_seconds"]) for f in figs) + " |")
     add("")
-    add("## Targets (scale " + f"{largest['scale']:g})\n")
-    add("| target | measured | |\n|---|---|---|")
+    add("## Targets\n")
+    add("Each at the scale its issue names (orchestration and gate cost: scale 1.0; one machine: scale 10).\n")
+    add("| scale | target | measured | |\n|---|---|---|---|")
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "**missed**"
 
-    add(f"| full refresh under 15 min | {_s(largest['refresh_seconds'])} | "
-        f"{verdict(largest['refresh_seconds'] < TARGET_REFRESH_SECONDS)} |")
-    add(f"| peak memory under 8 GB | {_size(largest['refresh_peak'])} | "
-        f"{verdict(largest['refresh_peak'] < TARGET_PEAK_BYTES)} |")
-    add(f"| dbt stage at most 1.3x the floor | {largest['dbt_over_floor']:.2f}x | "
-        f"{verdict(largest['dbt_over_floor'] <= TARGET_DBT_OVER_FLOOR)} |")
-    add(f"| gates at most 20 % of the refresh | {largest['gate_share']:.1%} (raw {_s(largest['stages']['raw gates']['seconds'])}, "
-        f"mart {_s(largest['stages']['mart gates']['seconds'])}, privacy "
-        f"{_s(largest['gates_seconds'] - largest['stages']['raw gates']['seconds'] - largest['stages']['mart gates']['seconds'])}); "
-        f"{largest['gate_share_with_dbt_tests']:.1%} counting the dbt tests' summed execution time "
-        f"({_s(largest['dbt_tests_seconds'])}) | {verdict(largest['gate_share_with_dbt_tests'] <= TARGET_GATE_SHARE)} |")
-    add(f"| incremental at most 25 % of the full refresh | {largest['incremental_share']:.1%} | "
-        f"{verdict(largest['incremental_share'] <= TARGET_INCREMENTAL_SHARE)} |")
+    for f in figs:
+        scale = f"{f['scale']:g}"
+        if f["scale"] == 1.0:
+            add(f"| {scale} | at most {TARGET_RUNS} Dagster runs | {f['runs']} | {verdict(f['runs'] <= TARGET_RUNS)} |")
+            add(f"| {scale} | orchestration at most {TARGET_ORCHESTRATION_SHARE:.0%} of the full refresh | "
+                f"{f['orchestration_share']:.1%} | {verdict(f['orchestration_share'] <= TARGET_ORCHESTRATION_SHARE)} |")
+            add(f"| {scale} | dbt step at most {TARGET_DBT_OVER_FLOOR}x its floor | {f['dbt_over_floor']:.2f}x | "
+                f"{verdict(f['dbt_over_floor'] <= TARGET_DBT_OVER_FLOOR)} |")
+            add(f"| {scale} | incremental at most {TARGET_INCREMENTAL_SHARE:.0%} of the full refresh | "
+                f"{f['incremental_share']:.1%} | {verdict(f['incremental_share'] <= TARGET_INCREMENTAL_SHARE)} |")
+            add(f"| {scale} | gates at most {TARGET_GATE_SHARE:.0%} of the full refresh | {f['gate_share']:.1%} "
+                f"(raw {_s(f['stages']['raw gates']['seconds'])}, mart {_s(f['stages']['mart gates']['seconds'])}, "
+                f"privacy {_s(f['gates_seconds'] - f['stages']['raw gates']['seconds'] - f['stages']['mart gates']['seconds'])}); "
+                f"{f['gate_share_with_dbt_tests']:.1%} counting the dbt tests' summed execution time "
+                f"({_s(f['dbt_tests_seconds'])}) | {verdict(f['gate_share'] <= TARGET_GATE_SHARE)} |")
+        if f["scale"] == 10.0:
+            add(f"| {scale} | full refresh within 25 min | {_s(f['refresh_seconds'])} | "
+                f"{verdict(f['refresh_seconds'] <= TARGET_SCALE10_REFRESH_SECONDS)} |")
+            add(f"| {scale} | peak memory within 20 GB | {_size(f['refresh_peak'])} | "
+                f"{verdict(f['refresh_peak'] <= TARGET_SCALE10_PEAK_BYTES)} |")
     if len(figs) > 1:
         steps = []
         ok = True
@@ -206,7 +217,7 @@ def render(results: dict[str, Any], plot: Path, command: str) -> str:
             growth = b["refresh_seconds"] / a["refresh_seconds"]
             ok &= growth <= b["scale"] / a["scale"]
             steps.append(f"{a['scale']:g} to {b['scale']:g}: x{b['scale'] / a['scale']:.1f} data, x{growth:.2f} time")
-        add(f"| time growing no faster than linearly | {'; '.join(steps)} | {verdict(ok)} |")
+        add(f"| all | time growing no faster than linearly | {'; '.join(steps)} | {verdict(ok)} |")
     add("")
     add("## Details\n")
     add("| | " + " | ".join(f"scale {r['scale']:g}" for r in runs) + " |")
