@@ -98,7 +98,6 @@ def render(results: dict[str, Any], plot: Path, command: str) -> str:
     runs = sorted(results["runs"], key=lambda r: r["scale"])
     figs = [figures(r) for r in runs]
     m = results["machine"]
-    largest = figs[-1]
     out: list[str] = []
     add = out.append
     add("# Benchmarks\n")

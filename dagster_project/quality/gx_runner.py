@@ -444,7 +444,7 @@ def _remembered_row_condition_filter(self, data: pd.DataFrame, row_condition: An
     Here each condition is evaluated once per validation, on the columns it names, and each
     filtered frame made once; the rows are the same (``query`` filters by the same mask)."""
     memo = _row_conditions[-1] if _row_conditions else None
-    text = getattr(row_condition, "pass_through_filter", None) or repr(row_condition)
+    text = _condition_text(row_condition)
     if memo is None:
         return _apply_row_condition_filter(self, data, row_condition, domain_kwargs)
     key = (type(row_condition).__name__, text, domain_kwargs.get("condition_parser"), len(data))
@@ -469,7 +469,8 @@ def _condition_text(condition: Any) -> str:
     """A row condition as the suite file writes it (GX hands it on as a dict)."""
     if isinstance(condition, Mapping):
         return str(condition.get("pass_through_filter") or json.dumps(condition, sort_keys=True, default=str))
-    return str(getattr(condition, "pass_through_filter", None) or condition)
+    text = getattr(condition, "pass_through_filter", None)
+    return str(text) if text else condition if isinstance(condition, str) else repr(condition)
 
 
 def _columns_by_condition(spec: Mapping[str, Any]) -> dict[str, frozenset[str]]:

@@ -4,7 +4,7 @@
 -- outcome an activity selects on (its baseline cell; 'unknown' without a row for the
 -- previous year or a null at that age). The previous year comes from lag() over each
 -- person's years, not a self-join of the panel: at scale 10 (116 million rows) the query
--- took 417 s instead of 657 s. (person_key, year) is unique in staging, so the row lag()
+-- took 417 s instead of 657 s (alone, on a loaded machine). (person_key, year) is unique in staging, so the row lag()
 -- finds is the one the join found, when it is the year before.
 with panel as (
     select
