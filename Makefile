@@ -48,8 +48,11 @@ generate: install  ## write the embedded default landing files only
 refresh: install  ## full refresh of whatever is in the landing directory
 	@$(UV) run --frozen python -m dagster_project refresh
 
-test: install spark-env browser  ## run the test suite
-	@$(UV) run --frozen pytest
+# Two pytest-xdist workers by default, each taking one test file at a time in the order
+# tests/conftest.py gives. TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= 2
+test: install spark-env browser  ## run the test suite (TEST_WORKERS=2 by default)
+	@$(UV) run --frozen pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
 test-study: install  ## the simulation study's script on 2 seeds (outside the suite: several refreshes)
 	@$(UV) run --frozen pytest -m study tests/integration/test_validation_study.py
