@@ -20,13 +20,12 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, wraps
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from dagster_project.core.cpr import mask_cpr, mask_deep
 from dagster_project.settings import EXPECTATIONS_DIR
@@ -38,6 +37,10 @@ import great_expectations as gx  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 from great_expectations.execution_engine import pandas_execution_engine  # noqa: E402
 from great_expectations.expectations.expectation import Expectation  # noqa: E402
+from great_expectations.expectations.metrics.column_map_metrics import (  # noqa: E402
+    column_values_match_regex,
+    column_values_not_match_regex,
+)
 
 # GX fingerprints every pandas batch by hashing the whole frame, twice per validation
 # (about 1.7 s of a 3 s gate on a 600,000-row panel year), for a batch marker nothing
@@ -278,23 +281,21 @@ def validate_frame(frame: pd.DataFrame, suite: str, *, subject: str,
 # expectation filters the whole frame (all columns) several times (nulls, its row condition,
 # its failing rows), compares a narrow integer column value by value in Python (its
 # vectorised `between` is for int64 and float64 only), and casts a categorical column to
-# text for every regex. The view and the narrowed domains below remove that work and
-# nothing else: the values, the rules and GX's results are the same
-# (tests/unit/test_gx_runner.py validates every suite both ways and compares the results).
+# text for every regex, then matches every row. The view, the narrowed domains and the
+# regex by category below remove that work and nothing else: the values, the rules and
+# GX's results are the same (tests/unit/test_gx_runner.py validates every suite both ways
+# and compares the results).
 
 _NARROW_INTEGERS = ("int8", "int16", "int32", "uint8", "uint16", "uint32")
 _TYPE_EXPECTATIONS = ("expect_column_values_to_be_of_type", "expect_column_values_to_be_in_type_list")
-_REGEX_EXPECTATIONS = ("expect_column_values_to_match_regex", "expect_column_values_to_not_match_regex",
-                       "expect_column_values_to_match_regex_list", "expect_column_values_to_not_match_regex_list")
 
 
 def _validation_view(frame: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFrame:
-    """The frame as GX validates it: a shallow copy with numpy integers widened to int64,
-    timestamps in nanoseconds, and the text GX would make of a categorical regex column
-    made once (GX casts with ``astype(str)`` for every regex metric)."""
+    """The frame as GX validates it: a shallow copy with numpy integers widened to int64 and
+    timestamps in nanoseconds. A categorical column stays categorical: its regexes are
+    matched once per value (``_by_category``)."""
     view = frame.copy(deep=False)
     typed = {e["kwargs"].get("column") for e in spec["expectations"] if e["type"] in _TYPE_EXPECTATIONS}
-    regex = {e["kwargs"].get("column") for e in spec["expectations"] if e["type"] in _REGEX_EXPECTATIONS}
     for column in view.columns:
         if column in typed:
             continue
@@ -306,8 +307,6 @@ def _validation_view(frame: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFra
                 view[column] = view[column].astype("datetime64[ns]")
             except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
                 pass
-        elif column in regex and isinstance(dtype, pd.CategoricalDtype):
-            view[column] = _categorical_as_text(view[column])
     return view
 
 
@@ -355,17 +354,40 @@ class _Locators:
         return named
 
 
-_TEXT_DTYPE = pd.Series(["x"]).astype(str).dtype  # what astype(str) makes: pandas' default text
+def _by_category(metric_fn):
+    """A value-by-value metric function (GX's regex conditions: ``column.astype(str)``, then
+    a match on every row) evaluated on a categorical column's distinct values once and
+    spread to the rows by their codes. Another column, or one with nulls left in, goes
+    to ``metric_fn`` unchanged."""
+
+    @wraps(metric_fn)
+    def by_category(cls, column, *args, **kwargs):
+        if not isinstance(column.dtype, pd.CategoricalDtype):
+            return metric_fn(cls, column, *args, **kwargs)
+        codes = column.cat.codes.to_numpy()
+        if len(codes) == 0 or codes.min() < 0:
+            return metric_fn(cls, column, *args, **kwargs)
+        # Only the values the rows hold: pandas picks its regex engine by the data it sees.
+        used = np.flatnonzero(np.bincount(codes, minlength=len(column.cat.categories)))
+        values = pd.Series(column.cat.categories.take(used), name=column.name)
+        met = np.zeros(len(column.cat.categories), dtype=bool)
+        met[used] = np.asarray(metric_fn(cls, values, *args, **kwargs), dtype=bool)
+        return pd.Series(met[codes], index=column.index, name=column.name)
+
+    return by_category
 
 
-def _categorical_as_text(column: pd.Series) -> pd.Series:
-    """``column.astype(str)``, computed from the categories: each distinct text once."""
-    categories = column.cat.categories
-    if not all(isinstance(c, str) for c in categories):
-        return column.astype(str)
-    codes = column.cat.codes.to_numpy()
-    texts = pa.array(list(categories), type=pa.string()).take(pa.array(codes, mask=codes < 0))
-    return pd.Series(pd.array(texts, dtype=_TEXT_DTYPE), index=column.index, name=column.name)
+def _metric_fn_cell(provider: Any):
+    """The closure cell in which GX's ``column_condition_partial`` keeps the function a
+    pandas map metric calls on each domain's column."""
+    condition = provider.__wrapped__  # metric_partial wraps column_condition_partial's function
+    return condition.__closure__[condition.__code__.co_freevars.index("metric_fn")]
+
+
+# (cell, GX's function, the same by category) of the match and not-match regex conditions
+_REGEX_CONDITIONS = tuple((cell, cell.cell_contents, _by_category(cell.cell_contents)) for cell in (
+    _metric_fn_cell(provider._pandas) for provider in (
+        column_values_match_regex.ColumnValuesMatchRegex, column_values_not_match_regex.ColumnValuesNotMatchRegex)))
 
 
 def _domain_columns(domain_kwargs: Mapping[str, Any], columns: Sequence[str],
@@ -494,13 +516,16 @@ def _columns_by_condition(spec: Mapping[str, Any]) -> dict[str, frozenset[str]]:
 def _fast_gx(index_columns: Sequence[str], *, narrow: bool,
              conditioned: Mapping[str, frozenset[str]] | None = None) -> Iterator[None]:
     """While a suite runs: each expectation's domain holds only the columns it reads (for a
-    frame large enough to gain from it), each row condition is evaluated once, and each
-    expectation's configuration is built once."""
+    frame large enough to gain from it), each row condition is evaluated once, each
+    expectation's configuration is built once, and a regex on a categorical column is
+    matched once per value."""
     engine = pandas_execution_engine.PandasExecutionEngine
     if narrow:
         engine.get_domain_records = _narrowed_get_domain_records
     Expectation.configuration = property(_remembered_configuration)
     engine._apply_row_condition_filter = _remembered_row_condition_filter
+    for cell, _plain, by_category in _REGEX_CONDITIONS:
+        cell.cell_contents = by_category
     _index_columns.append(tuple(index_columns))
     _conditioned_columns.append(dict(conditioned or {}))
     _configurations.append({})
@@ -509,6 +534,8 @@ def _fast_gx(index_columns: Sequence[str], *, narrow: bool,
         yield
     finally:
         _row_conditions.pop()
+        for cell, plain, _by_category in _REGEX_CONDITIONS:
+            cell.cell_contents = plain
         engine._apply_row_condition_filter = _apply_row_condition_filter
         _configurations.pop()
         _conditioned_columns.pop()
