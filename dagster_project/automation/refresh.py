@@ -46,6 +46,7 @@ from dagster_project.automation.plan import (
 )
 from dagster_project.automation.state import active_refresh_runs, ordered_partitions, refresh_in_progress
 from dagster_project.publish.inputs import unchanged_version
+from dagster_project.quality.checks import blocks_publish, check_evaluations
 from dagster_project.quality.data_docs import build_index
 from dagster_project.settings import Settings
 from dagster_project.sources.ingest import gated_unchanged
@@ -297,24 +298,18 @@ class _LogFollower:
         return lines
 
 
-def _check_evaluations(instance: dg.DagsterInstance, run_id: str):
-    records = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
-    return [r.dagster_event.event_specific_data for r in records]
-
-
 def warnings_of(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     """The checks of a successful run that failed with severity WARN (such as the list
     check): they did not stop the run, but the refresh says so."""
-    return [f"{e.asset_check_key.to_user_string()}: {e.description}" for e in _check_evaluations(instance, run_id)
+    return [f"{e.asset_check_key.to_user_string()}: {e.description}" for e in check_evaluations(instance, run_id)
             if not e.passed and e.severity == dg.AssetCheckSeverity.WARN]
 
 
 def failure_message(instance: dg.DagsterInstance, run_id: str) -> str:
     """What broke, from the run's events: failed checks, then failed steps that say more."""
     lines: list[str] = []
-    for evaluation in _check_evaluations(instance, run_id):
-        # A warning (a dbt test with severity warn) does not fail the run.
-        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+    for evaluation in check_evaluations(instance, run_id):
+        if blocks_publish(evaluation):
             summary = evaluation.metadata.get("summary")
             text = summary.value.strip("`\n") if summary else evaluation.description
             partition = f" [{evaluation.partition}]" if evaluation.partition else ""

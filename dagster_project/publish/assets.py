@@ -18,7 +18,7 @@ from dagster_project.publish.privacy_gates import (
     parse_additive,
 )
 from dagster_project.publish.warehouse import PrivacyGateFailed, current_version, publish
-from dagster_project.quality.checks import mart_suites
+from dagster_project.quality.checks import check_evaluations, mart_suites
 from dagster_project.quality.data_docs import build_index
 from dagster_project.resources import BUILD_DB_POOL, WarehouseResource
 from dagster_project.versioning import code_revision
@@ -58,13 +58,8 @@ PUBLISHED_TABLES = published_tables()
 
 def _checks_of_run(context: dg.AssetExecutionContext) -> list[dict]:
     """Every asset check evaluated in this run, with its verdict."""
-    records = context.instance.all_logs(context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
-    checks = []
-    for record in records:
-        evaluation = record.dagster_event.event_specific_data
-        checks.append({"check": evaluation.asset_check_key.to_user_string(), "passed": bool(evaluation.passed),
-                       "severity": evaluation.severity.value})
-    return checks
+    return [{"check": e.asset_check_key.to_user_string(), "passed": bool(e.passed), "severity": e.severity.value}
+            for e in check_evaluations(context.instance, context.run_id)]
 
 
 def gated_assets() -> list[str]:

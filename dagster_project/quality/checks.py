@@ -66,6 +66,18 @@ def run_mart_suite(spec: dict, build_db: Path, relation: str) -> GateResult:
                           parameters=shared_parameters(meta.get("parameters", {})))
 
 
+def check_evaluations(instance: dg.DagsterInstance, run_id: str) -> list[dg.AssetCheckEvaluation]:
+    """Every asset check evaluated in the run (dbt tests included), in the order they ran."""
+    records = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    return [r.dagster_event.event_specific_data for r in records]
+
+
+def blocks_publish(evaluation: dg.AssetCheckEvaluation) -> bool:
+    """A failed check of severity ERROR: it stops the publish. A warning (the list check, a
+    dbt test with severity warn) does not."""
+    return not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
+
+
 def build_mart_check(spec: dict, model: Mapping[str, Any], model_key: dg.AssetKey) -> dg.AssetChecksDefinition:
     """The check of a mart suite, on the frame of its gate ``model`` (a manifest node),
     whose asset ``model_key`` it depends on."""
@@ -88,9 +100,12 @@ def build_mart_check(spec: dict, model: Mapping[str, Any], model_key: dg.AssetKe
         started = time.perf_counter()
         gate = run_mart_suite(spec, settings.build_db, relation)
         # The site index (which reads every stored result) is rendered by the publish step
-        # once the checks have run, or here by a check that failed: publish will not run.
+        # once the checks have run, or here once a check of the run has failed with severity
+        # ERROR: publish will not run, and a run launched from the UI has no refresh command
+        # to render it after.
+        blocked = not gate.success or any(map(blocks_publish, check_evaluations(context.instance, context.run.run_id)))
         page = record_validation(gate, warehouse_dir=settings.warehouse_dir, run_id=context.run.run_id, batch=asset,
-                                 asset=asset, build_index=not gate.success)
+                                 asset=asset, build_index=blocked)
         if not gate.success:
             context.log.error(gate.message())
         return dg.AssetCheckResult(

@@ -179,6 +179,12 @@ def test_unresolved_and_ambiguous_list_names_fail_with_name_file_and_line(refres
     assert (f"'{ambiguous_name}' ({ambiguous_kommune}, {ambiguous_path.relative_to(landing).as_posix()} "
             f"line {ambiguous_line}): 2 areas of that name in the kommune") in message
     assert sha256(marts) == before and current_version(session_env.warehouse_dir) == version
+    # The checks after the failed one ran too; the Data Docs index lists their pages as well,
+    # with no refresh command around the run to render it afterwards.
+    stored = session_env.warehouse_dir / "gx" / "uncommitted" / "validations"
+    of_run = [p.relative_to(stored).with_suffix(".html").as_posix() for p in stored.glob(f"*/{result.run_id}/*/*.json")]
+    index = (session_env.warehouse_dir / "data_docs" / "index.html").read_text(encoding="utf-8")
+    assert len(of_run) > 10 and [page for page in of_run if f"validations/{page}" not in index] == []
 
 
 def test_a_malformed_cpr_fails_its_partition_masked_everywhere(refreshed, defs, instance, session_env, tmp_path,
