@@ -208,7 +208,8 @@ def record_validation(gate: GateResult, *, warehouse_dir: Path, run_id: str, bat
     store (up to KEEP_RESULTS per suite and batch: about 1,600 results once a full
     refresh of some 80 raw partitions has run 20 times). The raw gates therefore render
     only their own page, and the full refresh renders the index once at its end
-    (``build_index``), after pruning the store; the mart checks render theirs only too, and
+    (``build_index``), after pruning the store, as does a raw step that failed (a run
+    launched from the UI or a sensor has no refresh around it); the mart checks render theirs only too, and
     the publish step renders the index after them (a mart check that failed renders it
     itself, as publish will not run). The suite's own page is rendered when the suite is
     stored, the first time a process validates with it, not for every partition."""

@@ -39,7 +39,7 @@ from dagster_project.core.errors import SourceContractError, SourceUnavailable
 from dagster_project.core.files import relative_name, sha256_file
 from dagster_project.core.raw_store import RawStore
 from dagster_project.pseudonym import PseudonymKeyError, demo_key_warning, pseudonym_key
-from dagster_project.quality.data_docs import record_validation
+from dagster_project.quality.data_docs import build_index, record_validation
 from dagster_project.quality.gx_runner import suite_path, validate_frame
 from dagster_project.quality.metadata import gate_metadata
 from dagster_project.settings import REPO_ROOT, Settings
@@ -314,6 +314,9 @@ def ingest(context: dg.AssetExecutionContext, source: Source, settings: Settings
                 metadata=outcome.materialization, check_results=[check],
                 data_version=dg.DataVersion(outcome.fingerprint) if outcome.fingerprint else None)
     if failed:
+        # The gates rendered their own pages only; the run stops here, and one launched from
+        # the UI or a sensor has no refresh command to render the index after it.
+        build_index(settings.warehouse_dir)
         raise dg.Failure(
             description="\n".join(o.failure for o in failed if o.failure),
             metadata={"failed_partitions": dg.MetadataValue.json([o.key for o in failed]),

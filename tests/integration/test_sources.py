@@ -19,12 +19,14 @@ from dagster_project.automation.refresh import failure_message, run_refresh
 from dagster_project.core.cpr import CPR_REGEX_RE2, contains_cpr
 from dagster_project.core.raw_store import RawStore
 from dagster_project.publish.warehouse import current_version
+from dagster_project.quality.checks import check_evaluations
 from dagster_project.reference import municipalities
 from dagster_project.settings import REFERENCE_SEEDS_DIR, get_settings
 from dagster_project.sources.participants.readers import landing_keys
 from dagster_project.sources.participants.source import SOURCE as REGISTRATIONS
 from dagster_project.sources.registry import SOURCES
 from tests.conftest import in_process, sha256
+from tests.corruptions import areas_unknown_municipality
 
 pytestmark = pytest.mark.slow
 
@@ -212,6 +214,29 @@ def test_a_malformed_cpr_fails_its_partition_masked_everywhere(refreshed, defs, 
     for record in instance.all_logs(result.run_id):
         assert bad not in record.user_message + str(record.dagster_event or "")
     assert not (work / "raw" / "raw_participant_registrations").exists()
+
+
+def test_a_raw_gate_failing_in_a_run_of_its_own_lists_its_page_in_the_data_docs_index(refreshed, defs, session_env,
+                                                                                     tmp_path, monkeypatch):
+    """A raw ingest launched from the UI or by the landing sensor has no refresh command
+    around it to render the Data Docs index: the failed step renders it."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse"
+    shutil.copytree(session_env.landing_dir, landing)
+    expected = areas_unknown_municipality(landing)
+    for name, path in (("BOLIGSOCIAL_LANDING_DIR", landing), ("BOLIGSOCIAL_WORK_DIR", tmp_path / "work"),
+                       ("BOLIGSOCIAL_RAW_DIR", tmp_path / "work" / "raw"), ("BOLIGSOCIAL_WAREHOUSE_DIR", warehouse)):
+        monkeypatch.setenv(name, str(path))
+    (tmp_path / "dagster_home").mkdir()
+    with dg.DagsterInstance.local_temp(tempdir=str(tmp_path / "dagster_home")) as instance:
+        result = defs.resolve_job_def("ingest_unpartitioned_sources").execute_in_process(
+            instance=instance, raise_on_error=False)
+        failed = [e for e in check_evaluations(instance, result.run_id) if not e.passed]
+    assert not result.success
+    [check] = failed
+    assert check.asset_check_key.to_user_string() == expected.check
+    page = check.metadata["data_docs_page"].value
+    assert (warehouse / "data_docs" / page).is_file()
+    assert page in (warehouse / "data_docs" / "index.html").read_text(encoding="utf-8")
 
 
 def test_definitions_hold_every_raw_asset_its_job_and_the_sensors(defs):
