@@ -52,7 +52,7 @@ select
         -- A hidden unmatched count is at least 1: a count of 1-4 is hidden, and one hidden
         -- against differencing is not 0 (the treated_n alone would then give the 1-4 away,
         -- and the report hides treated_n instead). So the matched are short of the measured.
-        when report.treated_unmatched_n is null then report.treated_n between 0 and episodes.measured - 1
+        when report.treated_unmatched_n is null then report.treated_n < episodes.measured
         else report.treated_n + report.treated_unmatched_n = episodes.measured
     end as treated_reconcile
 from episodes
