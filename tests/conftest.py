@@ -89,13 +89,23 @@ def instance(session_env):
 
 
 @pytest.fixture(scope="session")
-def refreshed(defs, instance, session_env):
+def refreshed(defs, instance, session_env, tmp_path_factory):
     """One successful full refresh of the small world, as the refresh command runs it (its
-    runs launched through the code location of workspace.yaml); returns its report."""
+    runs launched through the code location of workspace.yaml); returns its report. Under
+    pytest-xdist the first worker that needs it refreshes, and the others start from a
+    copy of its result (tests/shared_refresh.py)."""
     from dagster_project.automation.refresh import run_refresh
     from dagster_project.settings import get_settings
 
-    return run_refresh(get_settings(), instance, progress=lambda _m: None)
+    def refresh():
+        return run_refresh(get_settings(), instance, progress=lambda _m: None)
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return refresh()
+    from tests.shared_refresh import shared_refresh
+
+    # The workers' base temporary directories share their parent (pytest-N/popen-gwK).
+    return shared_refresh(tmp_path_factory.getbasetemp().parent / "shared_refresh", session_env, refresh)
 
 
 def in_process(defs):
