@@ -35,9 +35,14 @@ class Environment:
         }
 
 
+def environment_at(root: Path) -> Environment:
+    """The environment whose directories are under ``root``, creating nothing."""
+    return Environment(root, root / "landing", root / "work", root / "warehouse", root / "truth",
+                       root / "dagster_home")
+
+
 def make_environment(root: Path) -> Environment:
-    env = Environment(root, root / "landing", root / "work", root / "warehouse", root / "truth",
-                      root / "dagster_home")
+    env = environment_at(root)
     env.dagster_home.mkdir(parents=True, exist_ok=True)
     (env.dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     return env

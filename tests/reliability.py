@@ -15,13 +15,14 @@ import pytest
 from tests.conftest import Environment, make_environment
 
 
-def copy_environment(source: Environment, root: Path) -> Environment:
+def copy_environment(source: Environment, root: Path, *, ignore: tuple[str, ...] = ()) -> Environment:
     """Landing files, work directory (raw layer, build database) and published warehouse
-    (versions, links, Data Docs) of ``source``, copied under ``root``."""
+    (versions, links, Data Docs) of ``source``, copied under ``root`` (a new Dagster home
+    beside them); ``ignore``: more name patterns of the work directory not to copy."""
     env = make_environment(root)
     shutil.copytree(source.landing_dir, env.landing_dir)
     shutil.copytree(source.truth_dir, env.truth_dir)
-    shutil.copytree(source.work_dir, env.work_dir, ignore=shutil.ignore_patterns("logs", ".*.lock"))
+    shutil.copytree(source.work_dir, env.work_dir, ignore=shutil.ignore_patterns("logs", ".*.lock", *ignore))
     # The warehouse's links are relative (current -> versions/<v>): copied as links, they
     # point into the copy.
     shutil.copytree(source.warehouse_dir, env.warehouse_dir, symlinks=True, ignore=shutil.ignore_patterns(".*.lock"))

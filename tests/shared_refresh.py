@@ -23,14 +23,16 @@ import json
 import shutil
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
-from tests.conftest import Environment
+from tests.conftest import Environment, environment_at
+from tests.reliability import copy_environment
 
 REPORT = "report.json"
 ORIGIN = "origin.txt"
 # Rewritten by the next docs step, and dbt parses anew for another path anyway.
-_NOT_COPIED = shutil.ignore_patterns("logs", ".*.lock", "dbt_docs_target")
+_NOT_COPIED = ("dbt_docs_target",)
 _DIRS = ("landing_dir", "truth_dir", "work_dir", "warehouse_dir")
 
 
@@ -50,38 +52,45 @@ def shared_refresh(shared: Path, env: Environment, refresh: Callable[[], object]
 
 
 def save(env: Environment, report, snapshot: Path) -> None:
+    """``env`` and the report of its refresh, into ``snapshot`` (complete or absent)."""
     partial = snapshot.with_name(f".{snapshot.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    for name in _DIRS:
-        shutil.copytree(getattr(env, name), partial / name, symlinks=True, ignore=_NOT_COPIED)
-    _copy_instance(env.dagster_home, partial / "dagster_home")
+    copy = copy_environment(env, partial, ignore=_NOT_COPIED)
+    _copy_instance(env.dagster_home, copy.dagster_home)
     (partial / ORIGIN).write_text(str(env.root), encoding="utf-8")
     (partial / REPORT).write_text(json.dumps(dataclasses.asdict(report)), encoding="utf-8")
     partial.rename(snapshot)
 
 
 def restore(snapshot: Path, env: Environment):
+    """``env`` replaced by the environment saved in ``snapshot``, its paths made ``env``'s;
+    returns the saved report."""
     from dagster_project.automation.refresh import RefreshReport, RunSummary
 
     origin = (snapshot / ORIGIN).read_text(encoding="utf-8")
     for name in _DIRS:
-        target = getattr(env, name)
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(snapshot / name, target, symlinks=True)
+        shutil.rmtree(getattr(env, name), ignore_errors=True)
     # The instance of this worker may be open already: its SQLite storages connect per
     # call (no pool), so files replaced between calls are what the next call reads.
     for part in ("history", "schedules", "storage"):
         shutil.rmtree(env.dagster_home / part, ignore_errors=True)
-    _copy_instance(snapshot / "dagster_home", env.dagster_home)
-    for database in sorted(env.dagster_home.rglob("*.db")):
-        _replace_in_sqlite(database, origin, str(env.root))
-    _replace_in_views(env.work_dir / "build" / "warehouse.duckdb", origin, str(env.root))
-    for manifest in sorted((env.warehouse_dir / "reports").glob("*/dbt_docs/manifest.json")):
-        manifest.write_text(manifest.read_text(encoding="utf-8").replace(origin, str(env.root)), encoding="utf-8")
+    saved = environment_at(snapshot)
+    copy_environment(saved, env.root)
+    _copy_instance(saved.dagster_home, env.dagster_home)
+    relocate(env, origin)
     fields = json.loads((snapshot / REPORT).read_text(encoding="utf-8"))
     fields["runs"] = [RunSummary(**run) for run in fields["runs"]]
     return RefreshReport(**fields)
+
+
+def relocate(env: Environment, origin: str) -> None:
+    """The absolute paths under ``origin`` that ``env`` holds, made paths under ``env.root``."""
+    new = str(env.root)
+    for database in sorted(env.dagster_home.rglob("*.db")):
+        _replace_in_sqlite(database, origin, new)
+    _replace_in_views(env.work_dir / "build" / "warehouse.duckdb", origin, new)
+    for manifest in sorted((env.warehouse_dir / "reports").glob("*/dbt_docs/manifest.json")):
+        manifest.write_text(manifest.read_text(encoding="utf-8").replace(origin, new), encoding="utf-8")
 
 
 def _copy_instance(source: Path, target: Path) -> None:
@@ -92,21 +101,19 @@ def _copy_instance(source: Path, target: Path) -> None:
     for database in sorted(source.rglob("*.db")):
         copy = target / database.relative_to(source)
         copy.parent.mkdir(parents=True, exist_ok=True)
-        with sqlite3.connect(database) as src, sqlite3.connect(copy) as dst:
+        # sqlite3's context manager commits but doesn't close.
+        with closing(sqlite3.connect(database)) as src, closing(sqlite3.connect(copy)) as dst:
             src.backup(dst)
-        src.close()
-        dst.close()
 
 
 def _replace_in_sqlite(database: Path, old: str, new: str) -> None:
-    with sqlite3.connect(database) as con:
+    with closing(sqlite3.connect(database)) as con, con:
         tables = [row[0] for row in con.execute("select name from sqlite_master where type = 'table' "
                                                 "and name not like 'sqlite_%'")]
         for table in tables:
             for column in [row[1] for row in con.execute(f'pragma table_info("{table}")')]:
                 con.execute(f'update "{table}" set "{column}" = replace("{column}", ?, ?) '
                             f'where typeof("{column}") = \'text\' and instr("{column}", ?) > 0', (old, new, old))
-    con.close()
 
 
 def _replace_in_views(build_db: Path, old: str, new: str) -> None:
