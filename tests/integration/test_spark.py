@@ -20,7 +20,7 @@ from dagster_project.dbt.spark import SPARK_DBT, tables_dir
 from dagster_project.publish.warehouse import current_version
 from dagster_project.settings import get_settings
 from tests.conftest import in_process
-from tests.corruptions import CORRUPTIONS
+from tests.corruptions import REACHING_THE_BUILD
 from tests.reliability import private_environment, private_instance, published_fingerprint
 
 pytestmark = pytest.mark.slow
@@ -57,22 +57,6 @@ def _differences(con: duckdb.DuckDBPyConnection, published: str, spark: str) -> 
     return problems
 
 
-def _reaching_the_build(landing) -> list:
-    """The bad-input corpus's entries that pass their raw gates and fail in the warehouse
-    build (at a mart gate), with what each must say: found by applying each to a copy."""
-    found = []
-    for corruption in CORRUPTIONS:
-        scratch = landing.parent / f".probe-{len(found)}"
-        shutil.copytree(landing, scratch)
-        try:
-            expected = corruption.apply(scratch)
-        finally:
-            shutil.rmtree(scratch)
-        if expected.check and not expected.check.startswith("raw_"):
-            found.append(corruption)
-    return found
-
-
 def test_the_refresh_on_spark_fails_like_duckdb_and_publishes_what_duckdb_published(refreshed, session_env, defs,
                                                                                      tmp_path, monkeypatch):
     # Imported here: the module reads the dbt manifest, which the session's refresh prepared.
@@ -88,7 +72,7 @@ def test_the_refresh_on_spark_fails_like_duckdb_and_publishes_what_duckdb_publis
     # The corpus's entries that reach the build, in one refresh (each breaks another file):
     # the Spark build's gates fail each with the file, row, column and rule the DuckDB
     # build's do (tests/integration/test_bad_input.py), and nothing is published.
-    entries = _reaching_the_build(env.landing_dir)
+    entries = REACHING_THE_BUILD
     assert len(entries) >= 3, [c.name for c in entries]
     original = tmp_path / "landing_as_it_was"
     shutil.copytree(env.landing_dir, original)
