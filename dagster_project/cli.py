@@ -79,7 +79,10 @@ def ensure_dagster_home() -> Path:
     if not config.exists() or config.read_text(encoding="utf-8").startswith(DAGSTER_YAML_MARKER):
         text = dagster_yaml()
         if not config.exists() or config.read_text(encoding="utf-8") != text:
-            config.write_text(text, encoding="utf-8")
+            # Whole or not at all: a daemon or UI starting beside it may read it meanwhile.
+            partial = config.with_name(f".{config.name}.{os.getpid()}.partial")
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, config)
     return home
 
 
