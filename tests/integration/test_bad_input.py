@@ -60,6 +60,8 @@ def _assert_named(expected, message: str, failed: dict[str, dict], warehouse: Pa
     for fragment in expected.fragments:
         assert fragment in message, f"{fragment!r} not in:\n{message}"
     if expected.check is None:
+        # A reader error stops its partition before the suite: the partition's check fails
+        # with where and why (file, row, column, rule), and no expectation ran.
         for check in failed.values():
             assert "expectations" not in check, "a reader error stops the partition before any gate"
             assert {"file", "rule"} <= set(check) and check["rule"].value in message, check
